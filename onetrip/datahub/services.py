@@ -1,0 +1,122 @@
+"""Every read of a base registry for someone else's purpose is a sharing call, logged in the
+same transaction as the read. A later issue's sharing API extends `share_fields`."""
+
+import secrets
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+
+from onetrip.accounts.models import Department, User
+from onetrip.datahub.models import ELicence, LicenceType, SharingCall
+from onetrip.datahub.prefill import PrefillSource, prefill_sources
+
+CASE_PREFILL = "case-prefill"
+
+
+@transaction.atomic
+def share_fields(
+    *,
+    actor: User | None,
+    source_key: str,
+    subject_key: str,
+    fields: list[str],
+    purpose: str,
+    case_number: str = "",
+    consumer: str = CASE_PREFILL,
+) -> dict[str, Any] | None:
+    """Read `fields` of one subject from a prefill source and log the sharing call (who,
+    which registry, which fields, purpose, case, time, outcome). The log row and the read
+    commit together: no value leaves without its log row."""
+    source: PrefillSource = prefill_sources.get(source_key)
+    unknown = [f for f in fields if f not in source.fields]
+    if unknown:
+        raise KeyError(f"{source_key} has no fields {unknown}")
+    values = source.fetch(subject_key, fields)
+    SharingCall.objects.create(
+        consumer=consumer,
+        actor=actor,
+        registry=source_key,
+        subject_key=subject_key,
+        fields=fields,
+        purpose=purpose,
+        case_number=case_number,
+        outcome="ok" if values is not None else "no_record",
+    )
+    return values
+
+
+@transaction.atomic
+def find_licences(
+    *,
+    actor: User | None,
+    holder_id_number: str,
+    licence_type_codes: list[str],
+    purpose: str,
+    case_number: str = "",
+) -> dict[str, ELicence]:
+    """The holder's valid e-licences of the given types, by type code, read as a logged
+    sharing call against the e-licence store."""
+    today = date.today()
+    found: dict[str, ELicence] = {}
+    for licence in (
+        ELicence.objects.filter(
+            holder_id_number=holder_id_number,
+            licence_type__code__in=licence_type_codes,
+            status=ELicence.Status.VALID,
+        )
+        .select_related("licence_type")
+        .order_by("issued_on")
+    ):
+        if licence.valid_until is None or licence.valid_until >= today:
+            found[licence.licence_type.code] = licence
+    SharingCall.objects.create(
+        consumer=CASE_PREFILL,
+        actor=actor,
+        registry="elicence",
+        subject_key=holder_id_number,
+        fields=licence_type_codes,
+        purpose=purpose,
+        case_number=case_number,
+        outcome="ok" if found else "no_record",
+    )
+    return found
+
+
+def new_verification_code() -> str:
+    """16 characters from an alphabet without look-alikes (no 0/O, 1/I/L)."""
+    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+    return "".join(secrets.choice(alphabet) for _ in range(16))
+
+
+@transaction.atomic
+def licence_issue(
+    *,
+    licence_type: LicenceType,
+    holder_id_number: str,
+    holder_name: str,
+    issuer: Department,
+    issued_on: date,
+    case_number: str,
+    data: dict[str, Any] | None = None,
+) -> ELicence:
+    """Put a new e-licence into the store with a unique number and verification code; its
+    validity follows the licence type."""
+    valid_until = None
+    if licence_type.validity_years:
+        try:
+            valid_until = issued_on.replace(year=issued_on.year + licence_type.validity_years)
+        except ValueError:  # 29 February
+            valid_until = issued_on.replace(year=issued_on.year + licence_type.validity_years, day=28)
+    return ELicence.objects.create(
+        number=f"{licence_type.code}-{issuer.region_id}-{case_number.rsplit('-', 1)[-1]}-{secrets.token_hex(3).upper()}",
+        licence_type=licence_type,
+        holder_id_number=holder_id_number,
+        holder_name=holder_name,
+        issuer=issuer,
+        issued_on=issued_on,
+        valid_until=valid_until,
+        verification_code=new_verification_code(),
+        case_number=case_number,
+        data=data or {},
+    )

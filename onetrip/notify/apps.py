@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NotifyConfig(AppConfig):
+    name = "onetrip.notify"
+    verbose_name = "消息 Notifications"
