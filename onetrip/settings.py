@@ -118,6 +118,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = ONETRIP_MAX_UPLOAD_BYTES + 1024 * 1024
 # Yellow SLA state starts when this share of the time limit is left (RULES: 20 %).
 ONETRIP_SLA_YELLOW_SHARE = float(os.environ.get("ONETRIP_SLA_YELLOW_SHARE", "0.2"))
 
+# Mounts the bench-only endpoints (onetrip.core.api_bench) under /api/v1; never in production.
+ONETRIP_BENCH_ENDPOINTS = env_bool("ONETRIP_BENCH_ENDPOINTS", False)
+
 # Plug-in points: dotted paths of the classes each registry loads.
 ONETRIP_NOTIFY_CHANNELS = os.environ.get("ONETRIP_NOTIFY_CHANNELS", "in_app,sms,email").split(",")
 ONETRIP_CREDIT_CHECKER = os.environ.get("ONETRIP_CREDIT_CHECKER", "no_record")

@@ -15,7 +15,11 @@ def validate_resident_id(value: str, *, field: str = "id_number") -> str:
     """Return the compact 18-character resident ID or raise ValidationFailed saying what is
     wrong: length or format, check digit, birth date, or area code."""
     number = ric.compact(value or "")
-    if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if (
+        len(number) != 18
+        or not number[:17].isdigit()
+        or not (number[17].isdigit() or number[17] == "X")
+    ):
         raise ValidationFailed(
             _("A resident ID has 18 characters: 17 digits and a digit or X."), field=field
         )
@@ -33,13 +37,20 @@ def validate_resident_id(value: str, *, field: str = "id_number") -> str:
         ) from None
     if birth > dt.date.today() or birth.year < 1880:
         raise ValidationFailed(
-            _("The birth date in this resident ID (%(date)s) is impossible.") % {"date": number[6:14]},
+            _("The birth date in this resident ID (%(date)s) is impossible.")
+            % {"date": number[6:14]},
             field=field,
         )
-    if not numdb.get("cn/loc").info(number[:6]) or not _area_known(number):
+    if not numdb.get("cn/loc").info(number[:6]):
         raise ValidationFailed(
             _("The area code %(code)s in this resident ID is not a known administrative area.")
             % {"code": number[:6]},
+            field=field,
+        )
+    if not _area_known(number):
+        raise ValidationFailed(
+            _("The area code %(code)s in this resident ID was not in use in %(year)d.")
+            % {"code": number[:6], "year": birth.year},
             field=field,
         )
     return number
@@ -57,9 +68,7 @@ def validate_uscc(value: str, *, field: str = "id_number") -> str:
     """Return the compact 18-character USCC or raise ValidationFailed saying what is wrong."""
     number = uscc.compact(value or "")
     if len(number) != 18:
-        raise ValidationFailed(
-            _("A unified social credit code has 18 characters."), field=field
-        )
+        raise ValidationFailed(_("A unified social credit code has 18 characters."), field=field)
     try:
         return uscc.validate(number)
     except StdnumError as exc:

@@ -61,7 +61,9 @@ class Case(models.Model):
         "catalog.ItemImplementation", on_delete=models.PROTECT, related_name="cases"
     )
     # Copied from the implementation so the staff queue filters without joins.
-    department = models.ForeignKey("accounts.Department", on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="+"
+    )
     region = models.ForeignKey("accounts.Region", on_delete=models.PROTECT, related_name="+")
     applicant = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="cases")
     applicant_name = models.CharField(max_length=200)
@@ -125,9 +127,13 @@ class Case(models.Model):
         indexes = [
             # The staff queue: department's open cases by deadline, and the SLA filters.
             models.Index(fields=["department", "state", "deadline"], name="case_queue_idx"),
-            models.Index(fields=["department", "state", "yellow_from"], name="case_queue_yellow_idx"),
+            models.Index(
+                fields=["department", "state", "yellow_from"], name="case_queue_yellow_idx"
+            ),
             models.Index(fields=["applicant", "-created_at"], name="case_applicant_idx"),
-            models.Index(fields=["implementation", "applicant", "state"], name="case_open_same_idx"),
+            models.Index(
+                fields=["implementation", "applicant", "state"], name="case_open_same_idx"
+            ),
         ]
 
     def __str__(self) -> str:

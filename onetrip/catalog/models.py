@@ -92,7 +92,9 @@ class ItemImplementation(models.Model):
         default=list, blank=True, help_text='[{"name": "专家评审", "days": 5, "counts": false}]'
     )
     processing_steps = models.JSONField(
-        default=list, blank=True, help_text='Ordered steps after acceptance, e.g. ["review", "approval"]'
+        default=list,
+        blank=True,
+        help_text='Ordered steps after acceptance, e.g. ["review", "approval"]',
     )
     allows_extension = models.BooleanField(default=False)
     max_extension_days = models.PositiveSmallIntegerField(default=0)
@@ -114,7 +116,11 @@ class ItemImplementation(models.Model):
         if self.promised_limit_days is not None and self.statutory_limit_days is not None:
             if self.promised_limit_days > self.statutory_limit_days:
                 raise ValidationError(
-                    {"promised_limit_days": _("The promised limit cannot exceed the statutory limit.")}
+                    {
+                        "promised_limit_days": _(
+                            "The promised limit cannot exceed the statutory limit."
+                        )
+                    }
                 )
         from onetrip.catalog.rules import check_processing_steps
 
@@ -140,13 +146,17 @@ class Material(models.Model):
     name_en = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=16, choices=Source.choices)
     registry_field = models.CharField(
-        max_length=64, blank=True, help_text="For registry materials: source.field, e.g. population.household_address"
+        max_length=64,
+        blank=True,
+        help_text="For registry materials: source.field, e.g. population.household_address",
     )
     licence_type = models.ForeignKey(
         "datahub.LicenceType", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     required = models.BooleanField(default=True)
-    deferrable = models.BooleanField(default=False, help_text="容缺: may be supplied after acceptance")
+    deferrable = models.BooleanField(
+        default=False, help_text="容缺: may be supplied after acceptance"
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -157,7 +167,9 @@ class Material(models.Model):
 
     def clean(self) -> None:
         if self.source == self.Source.REGISTRY and not self.registry_field:
-            raise ValidationError({"registry_field": _("A fetched material names its registry field.")})
+            raise ValidationError(
+                {"registry_field": _("A fetched material names its registry field.")}
+            )
         if self.source == self.Source.LICENCE and not self.licence_type_id:
             raise ValidationError({"licence_type": _("A licence material names its licence type.")})
         if self.source == self.Source.REGISTRY:

@@ -115,9 +115,13 @@ STEP_NAMES = ("review", "approval")
 def check_item_code(code: str, item_type: str) -> None:
     """A basic code is the 2-letter type, a 5-digit main item and a 3-digit sub-item."""
     if not _CODE.match(code or ""):
-        raise ValidationError({"code": "An item code is 2 type letters and 8 digits, e.g. XK00123001."})
+        raise ValidationError(
+            {"code": "An item code is 2 type letters and 8 digits, e.g. XK00123001."}
+        )
     if code[:2] != item_type:
-        raise ValidationError({"code": f"The code starts with {code[:2]} but the type is {item_type}."})
+        raise ValidationError(
+            {"code": f"The code starts with {code[:2]} but the type is {item_type}."}
+        )
 
 
 def check_processing_steps(steps: Any) -> None:

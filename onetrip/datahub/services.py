@@ -107,9 +107,11 @@ def licence_issue(
         try:
             valid_until = issued_on.replace(year=issued_on.year + licence_type.validity_years)
         except ValueError:  # 29 February
-            valid_until = issued_on.replace(year=issued_on.year + licence_type.validity_years, day=28)
+            valid_until = issued_on.replace(
+                year=issued_on.year + licence_type.validity_years, day=28
+            )
     return ELicence.objects.create(
-        number=f"{licence_type.code}-{issuer.region_id}-{case_number.rsplit('-', 1)[-1]}-{secrets.token_hex(3).upper()}",
+        number=f"{licence_type.code}-{issuer.region_id}-{secrets.token_hex(6).upper()}",
         licence_type=licence_type,
         holder_id_number=holder_id_number,
         holder_name=holder_name,

@@ -30,7 +30,9 @@ class OutboxMessage(models.Model):
 class Message(models.Model):
     """A message in the portal's message centre (the in-app channel's mailbox)."""
 
-    recipient = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="messages")
+    recipient = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="messages"
+    )
     event = models.CharField(max_length=64)
     title = models.CharField(max_length=200)
     body = models.TextField()

@@ -1,0 +1,38 @@
+"""Fixtures shared by every test suite: a small real world built through the models."""
+
+import pytest
+
+from onetrip.testing import factories
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    # PBKDF2 at production strength costs ~0.3 s per user; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(db):  # type: ignore[no-untyped-def]
+    """Two departments in two regions, applicants, and staff for each side of 收办分离."""
+    factories.regions()
+    civil = factories.department(kind="civil_affairs", region="330106", name="西湖区民政局")
+    market = factories.department(
+        kind="market_regulation", region="330110", name="余杭区市场监管局"
+    )
+
+    class World:
+        pass
+
+    w = World()
+    w.civil, w.market = civil, market
+    w.citizen_a = factories.citizen(name="张三")
+    w.citizen_b = factories.citizen(name="李四")
+    w.enterprise = factories.enterprise()
+    w.clerk = factories.staff(roles=["window_clerk"], dept=civil)
+    w.approver = factories.staff(roles=["approver"], dept=civil)
+    w.market_approver = factories.staff(roles=["approver"], dept=market)
+    w.market_clerk = factories.staff(roles=["window_clerk"], dept=market)
+    w.supervisor = factories.staff(
+        roles=["supervisor"], dept=factories.department(kind="office", region="330000")
+    )
+    return w

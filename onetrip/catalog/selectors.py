@@ -1,0 +1,88 @@
+"""Reads of the public service guide."""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from onetrip.accounts.models import Region
+from onetrip.catalog.models import ItemImplementation, Material, ServiceItem
+from onetrip.core.errors import NotFound
+
+
+def item_list(
+    *,
+    department_kind: str | None = None,
+    theme: str | None = None,
+    region: str | None = None,
+    applicant_kind: str | None = None,
+    query: str = "",
+) -> QuerySet[ServiceItem]:
+    """Items offered somewhere (or in `region` and the regions above it), filtered."""
+    qs = ServiceItem.objects.select_related("competent_department").filter(
+        implementations__is_active=True
+    )
+    if department_kind:
+        qs = qs.filter(competent_department__kind=department_kind)
+    if theme:
+        qs = qs.filter(theme=theme)
+    if region:
+        qs = qs.filter(implementations__region_id__in=_region_and_ancestors(region))
+    if applicant_kind:
+        qs = qs.filter(implementations__applicant_kind__in=[applicant_kind, "both"])
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(name_en__icontains=query) | Q(code=query))
+    return qs.distinct().order_by("code")
+
+
+def _region_and_ancestors(code: str) -> list[str]:
+    codes = []
+    region = Region.objects.filter(code=code).first()
+    while region is not None:
+        codes.append(region.code)
+        region = region.parent
+    return codes
+
+
+def item_detail(*, code: str) -> ServiceItem:
+    item = (
+        ServiceItem.objects.select_related("competent_department")
+        .prefetch_related(
+            Prefetch(
+                "implementations",
+                queryset=ItemImplementation.objects.filter(is_active=True).select_related(
+                    "region", "department", "licence_type"
+                ),
+            )
+        )
+        .filter(code=code)
+        .first()
+    )
+    if item is None:
+        raise NotFound("No service item with this code.")
+    return item
+
+
+def implementation_detail(*, implementation_id: int) -> ItemImplementation:
+    """An active implementation with its materials and rules, for the guide and the form."""
+    implementation = (
+        ItemImplementation.objects.select_related(
+            "item__competent_department", "region", "department", "licence_type"
+        )
+        .prefetch_related(
+            Prefetch("materials", queryset=Material.objects.select_related("licence_type")),
+            "instant_rules",
+        )
+        .filter(id=implementation_id, is_active=True)
+        .first()
+    )
+    if implementation is None:
+        raise NotFound("No such service implementation.", field="implementation")
+    return implementation
+
+
+def is_id_only(implementation: ItemImplementation) -> bool:
+    """一证通办 / 一照通办: every material can be fetched, none has to be uploaded."""
+    materials = list(implementation.materials.all())
+    return bool(materials) and all(m.source != Material.Source.UPLOAD for m in materials)
+
+
+def has_instant_approval(implementation: ItemImplementation) -> bool:
+    return any(rule.is_active for rule in implementation.instant_rules.all())

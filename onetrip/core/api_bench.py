@@ -1,0 +1,32 @@
+"""Benchmark-only endpoints: the framework's ceiling on this machine.
+
+`GET /api/v1/bench/pk/{id}` reads one case row by primary key and returns a few of its fields:
+the least work any database-backed API request can do here (routing, one indexed query, JSON).
+`onetrip bench core` reports every other figure as a ratio to it. Mounted only when
+`settings.ONETRIP_BENCH_ENDPOINTS` is true (env ONETRIP_BENCH_ENDPOINTS=1): it has no auth.
+"""
+
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from onetrip.cases.models import Case
+from onetrip.core.errors import NotFound
+
+router = Router()
+
+
+class BenchRowOut(Schema):
+    id: int
+    number: str
+    state: str
+    deadline: dt.date | None
+
+
+@router.get("/bench/pk/{pk}", response=BenchRowOut, auth=None, include_in_schema=False)
+def bench_pk(request: HttpRequest, pk: int) -> Case:
+    row = Case.objects.filter(pk=pk).only("id", "number", "state", "deadline").first()
+    if row is None:
+        raise NotFound("No row with this id.")
+    return row
