@@ -75,7 +75,10 @@ class OnetripAPI(NinjaAPI):
                 "openapi-view",
             }:
                 pattern = URLPattern(
-                    pattern.pattern, _problem_405(pattern.callback), pattern.default_args, pattern.name
+                    pattern.pattern,
+                    _problem_405(pattern.callback),
+                    pattern.default_args,
+                    pattern.name,
                 )
             urls.append(pattern)
         urls.append(re_path(r"^.*$", _unknown_url, name="unknown"))

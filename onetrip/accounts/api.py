@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from onetrip.accounts.services import api_token_create, api_token_revoke
 from onetrip.core.auth import any_user_auth
@@ -20,9 +20,13 @@ class InvalidCredentials(DomainError):
 
 
 class TokenIn(Schema):
-    username: str = Field(..., min_length=1, max_length=150, description="Resident ID, USCC or staff username")
+    username: str = Field(
+        ..., min_length=1, max_length=150, description="Resident ID, USCC or staff username"
+    )
     password: str = Field(..., min_length=1, max_length=256)
-    name: str = Field("api", max_length=64, description="A label for the token, e.g. the client's name")
+    name: str = Field(
+        "api", max_length=64, description="A label for the token, e.g. the client's name"
+    )
 
 
 class TokenOut(Schema):
@@ -42,25 +46,32 @@ class MeOut(Schema):
     roles: list[str]
 
 
-@router.post("/tokens", response={201: TokenOut}, auth=None, summary="Log in and get a bearer token")
-def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict]:
+@router.post(
+    "/tokens", response={201: TokenOut}, auth=None, summary="Log in and get a bearer token"
+)
+def token_create(request: HttpRequest, payload: TokenIn) -> Status:
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
         raise InvalidCredentials("Wrong username or password, or the account is disabled.")
     token, secret = api_token_create(user=user, name=payload.name)
-    return 201, {
-        "id": token.id,
-        "name": token.name,
-        "prefix": token.prefix,
-        "created_at": token.created_at,
-        "token": secret,
-    }
+    return Status(
+        201,
+        {
+            "id": token.id,
+            "name": token.name,
+            "prefix": token.prefix,
+            "created_at": token.created_at,
+            "token": secret,
+        },
+    )
 
 
-@router.delete("/tokens/{token_id}", response={204: None}, auth=any_user_auth, summary="Revoke a token")
-def token_revoke(request: HttpRequest, token_id: int) -> tuple[int, None]:
+@router.delete(
+    "/tokens/{token_id}", response={204: None}, auth=any_user_auth, summary="Revoke a token"
+)
+def token_revoke(request: HttpRequest, token_id: int) -> Status:
     api_token_revoke(user=request.auth, token_id=token_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me", response=MeOut, auth=any_user_auth, summary="The authenticated user")

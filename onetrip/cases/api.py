@@ -13,14 +13,15 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, File, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.files import UploadedFile as UploadedFileParam
 from ninja.pagination import PageNumberPagination, PaginationBase, paginate
 
 from onetrip.accounts.services import applicant_for_id_number
 from onetrip.cases import services
-from onetrip.cases.models import Case, CaseEvent, CaseMaterial, CaseState, DeliveryMethod
+from onetrip.cases.models import Case, CaseEvent, CaseState, DeliveryMethod
 from onetrip.cases.permissions import access_case
 from onetrip.cases.selectors import (
     available_actions,
@@ -170,15 +171,21 @@ def _staff_case(user: Any, case: Case) -> Case:
 
 class ApplicationIn(Schema):
     implementation_id: int = Field(..., description="Id of the implementation (实施清单)")
-    form_data: dict[str, Any] = Field(default_factory=dict, description="Answers the registries do not hold")
+    form_data: dict[str, Any] = Field(
+        default_factory=dict, description="Answers the registries do not hold"
+    )
     channel: Literal["web", "mobile", "kiosk"] = "web"
     idempotency_key: str = Field(
-        "", max_length=64, description="Or send the Idempotency-Key header; the same key again returns the same case"
+        "",
+        max_length=64,
+        description="Or send the Idempotency-Key header; the same key again returns the same case",
     )
 
 
 class IntakeIn(Schema):
-    applicant_id_number: str = Field(..., min_length=1, max_length=32, description="Resident ID or USCC")
+    applicant_id_number: str = Field(
+        ..., min_length=1, max_length=32, description="Resident ID or USCC"
+    )
     implementation_id: int
     form_data: dict[str, Any] = Field(default_factory=dict)
     channel: Literal["window", "kiosk"] = "window"
@@ -274,7 +281,9 @@ def _idempotency_key(request: HttpRequest, body_key: str) -> str:
             field="idempotency_key",
         )
     if len(header) > 64:
-        raise ValidationFailed("An idempotency key has at most 64 characters.", field="idempotency_key")
+        raise ValidationFailed(
+            "An idempotency key has at most 64 characters.", field="idempotency_key"
+        )
     return header or body_key
 
 
@@ -303,7 +312,7 @@ APPLY_BODY = _multipart_body(
     ),
     openapi_extra=APPLY_BODY,
 )
-def apply(request: HttpRequest) -> tuple[int, Case]:
+def apply(request: HttpRequest) -> Status:
     payload = _validated(ApplicationIn, _raw_input(request))
     files = _uploads(request)
     case = services.case_apply(
@@ -314,7 +323,7 @@ def apply(request: HttpRequest) -> tuple[int, Case]:
         files=files,
         idempotency_key=_idempotency_key(request, payload.idempotency_key),
     )
-    return (201 if case.created else 200), case
+    return Status(201 if case.created else 200, case)
 
 
 @applications_router.post(
@@ -322,7 +331,7 @@ def apply(request: HttpRequest) -> tuple[int, Case]:
     response={200: CaseOut, 201: CaseOut},
     summary="Start a draft (step by step: then upload materials, then submit)",
 )
-def draft_create(request: HttpRequest, payload: ApplicationIn) -> tuple[int, Case]:
+def draft_create(request: HttpRequest, payload: ApplicationIn) -> Status:
     case = services.case_create_draft(
         actor=request.auth,
         implementation=implementation_detail(implementation_id=payload.implementation_id),
@@ -330,7 +339,7 @@ def draft_create(request: HttpRequest, payload: ApplicationIn) -> tuple[int, Cas
         form_data=payload.form_data,
         idempotency_key=_idempotency_key(request, payload.idempotency_key),
     )
-    return (201 if case.created else 200), case
+    return Status(201 if case.created else 200, case)
 
 
 @applications_router.post(
@@ -339,13 +348,13 @@ def draft_create(request: HttpRequest, payload: ApplicationIn) -> tuple[int, Cas
     summary="Upload one material to a draft or a case awaiting supplement",
 )
 def material_upload(
-    request: HttpRequest, number: str, material_id: int, file: File[UploadedFile]
-) -> tuple[int, CaseMaterial]:
+    request: HttpRequest, number: str, material_id: int, file: File[UploadedFileParam]
+) -> Status:
     case = access_case(request.auth, number)
     supplied = services.case_attach_material(
         actor=request.auth, case=case, material=_material_of(case, material_id), upload=file
     )
-    return 201, supplied
+    return Status(201, supplied)
 
 
 @applications_router.post("/{number}/submit", response=CaseOut, summary="Submit a draft")
@@ -550,7 +559,7 @@ INTAKE_BODY = _multipart_body(
     summary="Window intake (一窗受理): a clerk applies for the applicant present",
     openapi_extra=INTAKE_BODY,
 )
-def intake(request: HttpRequest) -> tuple[int, Case]:
+def intake(request: HttpRequest) -> Status:
     payload = _validated(IntakeIn, _raw_input(request))
     files = _uploads(request)
     key = _idempotency_key(request, payload.idempotency_key)
@@ -566,4 +575,4 @@ def intake(request: HttpRequest) -> tuple[int, Case]:
             files=files,
             idempotency_key=key,
         )
-    return (201 if case.created else 200), _staff_case(request.auth, case)
+    return Status(201 if case.created else 200, _staff_case(request.auth, case))

@@ -34,7 +34,7 @@ def visible_cases(user: User) -> QuerySet[Case]:
         if user.has_role(Role.WINDOW_CLERK):
             scope |= Q(region_id=user.department.region_id)
         if user.has_role(Role.SUPERVISOR):
-            scope |= Q(region_id__startswith=_region_prefix(user))
+            scope |= Q(region__code__startswith=_region_prefix(user))
     return qs.filter(scope)
 
 

@@ -95,8 +95,10 @@ def domain_error_response(request: HttpRequest, exc: DomainError) -> HttpRespons
     """Any DomainError, generically: its status, slug, title and detail; `field` becomes an
     `errors` entry and every `extra` keyword (e.g. `missing`) a member of the document."""
     extra = dict(exc.extra)
-    if exc.field and "errors" not in extra:
-        extra["errors"] = [{"field": exc.field, "message": exc.detail}]
+    if "errors" in extra:
+        extra["errors"] = _normalise_errors(extra["errors"])
+    elif exc.field:
+        extra["errors"] = [{"field": exc.field, "message": str(exc.detail)}]
     return problem_response(
         request,
         status=exc.status,
@@ -105,6 +107,21 @@ def domain_error_response(request: HttpRequest, exc: DomainError) -> HttpRespons
         detail=str(exc.detail),
         **extra,
     )
+
+
+def _normalise_errors(errors: Any) -> list[dict[str, str]]:
+    """Services may list errors as (field, message) pairs or as dicts; the document always
+    has [{"field", "message"}]."""
+    out = []
+    for error in errors or []:
+        if isinstance(error, Mapping):
+            out.append(
+                {"field": str(error.get("field", "")), "message": str(error.get("message", ""))}
+            )
+        else:
+            field, message = error
+            out.append({"field": str(field), "message": str(message)})
+    return out
 
 
 _SOURCES = {"body", "query", "path", "form", "file", "header", "cookie"}

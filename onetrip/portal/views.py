@@ -307,7 +307,8 @@ def message_read(request: HttpRequest, message_id: int) -> HttpResponse:
     except NotFound:
         raise Http404(_("No such message.")) from None
     if request.headers.get("HX-Request"):
-        response = render(request, "portal/_message.html", {"message": message})
-        response["HX-Trigger"] = "messages-changed"
-        return response
+        unread = notify_selectors.unread_count(user=request.user)
+        return render(
+            request, "portal/_message.html", {"message": message, "oob": True, "unread": unread}
+        )
     return redirect(reverse("portal:messages"))

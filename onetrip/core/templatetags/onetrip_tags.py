@@ -111,3 +111,102 @@ def get_item(mapping: Any, key: Any) -> Any:
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+# Names of the lines of a case's history (CaseEvent.action), in the page's language.
+EVENT_LABELS: dict[str, Any] = {
+    "create": _("Application started"),
+    "submit": _("Submitted"),
+    "credit_refuse": _("Refused on credit grounds"),
+    "accept": _("Accepted"),
+    "not_accept": _("Not accepted"),
+    "request_supplement": _("Supplement requested"),
+    "resubmit": _("Supplement provided"),
+    "extend": _("Time limit extended"),
+    "complete_review": _("Review completed"),
+    "complete_approval": _("Approval step completed"),
+    "approve": _("Approved"),
+    "reject": _("Rejected"),
+    "deliver": _("Result delivered"),
+    "archive": _("Archived"),
+}
+
+STEP_LABELS: dict[str, Any] = {"review": _("Review"), "approval": _("Approval")}
+
+
+@register.filter
+def event_label(action: str) -> str:
+    return str(EVENT_LABELS.get(action, action))
+
+
+@register.filter
+def step_label(step: str) -> str:
+    return str(STEP_LABELS.get(step, step))
+
+
+@register.filter
+def registry_value(value: Any, path: str) -> Any:
+    """A registry value as a person reads it: codes turned into their names."""
+    if value in (None, ""):
+        return "—"
+    name = (path or "").rpartition(".")[2]
+    if name == "sex":
+        from onetrip.datahub.models import PopulationRecord
+
+        return _choice_label(PopulationRecord.Sex, value)
+    if name == "marital_status":
+        from onetrip.datahub.models import PopulationRecord
+
+        return _choice_label(PopulationRecord.MaritalStatus, value)
+    if path == "legal_entity.status":
+        from onetrip.datahub.models import LegalEntityRecord
+
+        return _choice_label(LegalEntityRecord.Status, value)
+    if name in ("household_region", "region"):
+        from onetrip.accounts.models import Region
+
+        region = Region.objects.filter(code=str(value)).first()
+        return localized(region) if region else value
+    return value
+
+
+def _choice_label(choices: Any, value: Any) -> Any:
+    try:
+        return choices(value).label
+    except ValueError:
+        return value
+
+
+@register.filter
+def in_current_language(path: str) -> str:
+    """A site path such as a message's link, in the page's language."""
+    if not path or not path.startswith("/"):
+        return path
+    return translate_url(path, get_language() or "zh-hans")
+
+
+@register.filter
+def choice_label(value: Any, choices_class: str) -> Any:
+    """The label of a stored choice: `{{ case.state|choice_label:"CaseState" }}`."""
+    from onetrip.cases import models as case_models
+    from onetrip.catalog import models as catalog_models
+
+    enum = getattr(case_models, choices_class, None) or getattr(catalog_models, choices_class, None)
+    if enum is None or value in (None, ""):
+        return value or ""
+    return _choice_label(enum, value)
+
+
+@register.filter
+def absolute(value: Any) -> Any:
+    try:
+        return abs(value)
+    except TypeError:
+        return value
+
+
+@register.filter
+def masked_name(name: str) -> str:
+    """Keep the family name (RULES: masking defaults)."""
+    name = name or ""
+    return name[:1] + "*" * (len(name) - 1) if len(name) > 1 else name

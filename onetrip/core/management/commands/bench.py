@@ -1,0 +1,126 @@
+"""`onetrip bench core`: the core flows over HTTP against a province-scale PostgreSQL, measured
+with wrk; prints one JSON document (see bench/README.md)."""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/onetrip_bench"
+SCENARIOS = ("ceiling", "apply", "queue", "detail")
+
+
+def _runner() -> ModuleType:
+    """bench/run_core.py from the checkout (bench/ is not part of the installed package)."""
+    path = Path(settings.BASE_DIR) / "bench" / "run_core.py"
+    if not path.exists():
+        raise CommandError(f"{path} not found: run the benchmark from a checkout of onetrip.")
+    spec = importlib.util.spec_from_file_location("onetrip_bench_run_core", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+class Command(BaseCommand):
+    help = (
+        "Run a benchmark. `core`: start the real server (granian) against PostgreSQL seeded at "
+        "province scale (seeding it first when it has no cases) and measure apply-and-instant-"
+        "approve, the staff queue by SLA state, a case read and a primary-key ceiling with wrk."
+    )
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("suite", choices=["core"])
+        parser.add_argument(
+            "--database-url",
+            default=os.environ.get("ONETRIP_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
+            help="PostgreSQL database to use; created, migrated and seeded when empty "
+            f"(default {DEFAULT_DATABASE_URL} or $ONETRIP_BENCH_DATABASE_URL)",
+        )
+        parser.add_argument("--duration", type=int, default=15, help="seconds per scenario")
+        parser.add_argument("--warmup", type=int, default=3, help="warm-up seconds per scenario")
+        parser.add_argument("--connections", type=int, default=16)
+        parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+        parser.add_argument("--port", type=int, default=8765)
+        parser.add_argument("--workers", type=int, default=2, help="granian worker processes")
+        parser.add_argument("--blocking-threads", type=int, default=8)
+        parser.add_argument("--citizens", type=int, default=1_000_000)
+        parser.add_argument("--enterprises", type=int, default=100_000)
+        parser.add_argument("--cases", type=int, default=1_000_000)
+        parser.add_argument(
+            "--only", default=",".join(SCENARIOS), help=f"comma-separated subset of {SCENARIOS}"
+        )
+        parser.add_argument("--output", help="also write the JSON to this file")
+        parser.add_argument("--keep-files", action="store_true", help="keep tokens and logs")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        scenarios = [s.strip() for s in options["only"].split(",") if s.strip()]
+        unknown = set(scenarios) - set(SCENARIOS)
+        if unknown:
+            raise CommandError(f"unknown scenarios: {', '.join(sorted(unknown))}")
+        runner = _runner()
+        url = options["database_url"]
+        if os.environ.get("DATABASE_URL") != url:
+            # Settings are read once per process: run again with the bench database.
+            runner.ensure_database(url, sys.stderr)
+            env = {**os.environ, "DATABASE_URL": url}
+            argv = [
+                sys.executable,
+                "-c",
+                "import sys; from onetrip.cli import manage; manage(['onetrip', *sys.argv[1:]])",
+                "bench",
+                options["suite"],
+            ]
+            for name in (
+                "duration",
+                "warmup",
+                "connections",
+                "threads",
+                "port",
+                "workers",
+                "blocking_threads",
+                "citizens",
+                "enterprises",
+                "cases",
+                "only",
+                "output",
+            ):
+                if options.get(name) is not None:
+                    argv += [f"--{name.replace('_', '-')}", str(options[name])]
+            if options["keep_files"]:
+                argv.append("--keep-files")
+            argv += ["--database-url", url]
+            code = subprocess.call(argv, env=env)
+            if code:
+                raise CommandError(f"benchmark failed (exit {code})")
+            return
+        opts = runner.Options(
+            duration=options["duration"],
+            warmup=options["warmup"],
+            connections=options["connections"],
+            threads=options["threads"],
+            port=options["port"],
+            workers=options["workers"],
+            blocking_threads=options["blocking_threads"],
+            citizens=options["citizens"],
+            enterprises=options["enterprises"],
+            cases=options["cases"],
+            scenarios=scenarios,
+            keep_files=options["keep_files"],
+        )
+        try:
+            document = runner.run(url, opts, sys.stderr)
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from exc
+        text = json.dumps(document, ensure_ascii=False, indent=2)
+        if options.get("output"):
+            Path(options["output"]).write_text(text + "\n")
+        self.stdout.write(text)

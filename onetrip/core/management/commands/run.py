@@ -1,0 +1,85 @@
+"""`onetrip run`: migrate, seed the demo province if the database is empty, deliver the
+notification outbox in the background and serve the platform with granian."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from onetrip.notify.services import outbox_worker_loop
+
+
+class Command(BaseCommand):
+    help = "Serve the platform (embedded default: SQLite, demo province, outbox worker in-process)."
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("--host", default=os.environ.get("ONETRIP_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("ONETRIP_PORT", "8000")))
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("ONETRIP_WORKERS", "1"))
+        )
+        parser.add_argument("--no-seed", action="store_true", help="do not seed an empty database")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="run the outbox worker elsewhere"
+        )
+
+    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        from onetrip.accounts.models import Region
+
+        call_command("migrate", interactive=False, verbosity=0)
+        if not options["no_seed"] and not Region.objects.exists():
+            self.stdout.write("Seeding the demo province (first run)…")
+            call_command("seed", scale="demo", stdout=self.stdout)
+        self._print_welcome(options["host"], options["port"])
+
+        stop = threading.Event()
+        if not options["no_worker"]:
+            threading.Thread(
+                target=outbox_worker_loop, kwargs={"stop": stop.is_set}, daemon=True, name="outbox"
+            ).start()
+        granian = shutil.which("granian", path=os.path.dirname(sys.executable)) or "granian"
+        server = subprocess.Popen(
+            [
+                granian,
+                "--interface",
+                "wsgi",
+                "onetrip.wsgi:application",
+                "--host",
+                options["host"],
+                "--port",
+                str(options["port"]),
+                "--workers",
+                str(options["workers"]),
+                # 8 blocking threads: fastest here and within PostgreSQL's connection limit.
+                "--blocking-threads",
+                "8",
+                "--log-level",
+                "warning",
+            ]
+        )
+        signal.signal(signal.SIGTERM, lambda *_: server.terminate())
+        try:
+            code = server.wait()
+        except KeyboardInterrupt:
+            server.terminate()
+            code = server.wait()
+        finally:
+            stop.set()
+        sys.exit(code)
+
+    def _print_welcome(self, host: str, port: int) -> None:
+        url = f"http://{host}:{port}/"
+        self.stdout.write(self.style.SUCCESS(f"\nonetrip is serving on {url}"))
+        try:
+            from onetrip.core.seeding.demo import DEMO_PASSWORD, demo_logins
+        except ImportError:
+            return
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for login in demo_logins():
+            self.stdout.write(f"  {login}")
+        self.stdout.write("")
