@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.urls import URLPattern, re_path
 from ninja import NinjaAPI
@@ -64,13 +64,28 @@ def _unknown_url(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpRespons
 _unknown_url.csrf_exempt = True  # type: ignore[attr-defined]
 
 
+def _index(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    base = request.path.rstrip("/")
+    return JsonResponse(
+        {
+            "title": api.title,
+            "version": api.version,
+            "openapi": f"{base}/openapi.json",
+            "docs": f"{base}/docs",
+        }
+    )
+
+
 class OnetripAPI(NinjaAPI):
-    """NinjaAPI whose URL list answers unknown paths and methods with problem+json too."""
+    """NinjaAPI whose URL list answers unknown paths and methods with problem+json too, and
+    whose root describes where the documents are."""
 
     def _get_urls(self) -> list[Any]:
         urls = []
         for pattern in super()._get_urls():
-            if isinstance(pattern, URLPattern) and pattern.name not in {
+            if isinstance(pattern, URLPattern) and pattern.name == "api-root":
+                pattern = URLPattern(pattern.pattern, _index, pattern.default_args, pattern.name)
+            elif isinstance(pattern, URLPattern) and pattern.name not in {
                 "openapi-json",
                 "openapi-view",
             }:

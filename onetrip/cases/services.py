@@ -100,7 +100,7 @@ def _new_case_number(region_code: str, on: dt.date) -> str:
 def _lock(case: Case) -> Case:
     """Re-read the case under a row lock so two clerks cannot act on it at once."""
     return (
-        Case.objects.select_for_update()
+        Case.objects.select_for_update(of=("self",))
         .select_related(
             "implementation__item",
             "implementation__licence_type",

@@ -100,7 +100,9 @@ def guide(request: HttpRequest) -> HttpResponse:
     )
 
 
-def item_detail(request: HttpRequest, code: str, implementation_id: int | None = None) -> HttpResponse:
+def item_detail(
+    request: HttpRequest, code: str, implementation_id: int | None = None
+) -> HttpResponse:
     """The guide of one item: the six uniform elements, the regions offering it, and the full
     guide of one implementation (the chosen one, else the first)."""
     try:

@@ -36,7 +36,7 @@ def outbox_deliver(*, limit: int = 100) -> int:
     with transaction.atomic():
         qs = OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).order_by("id")
         if transaction.get_connection().features.has_select_for_update_skip_locked:
-            qs = qs.select_for_update(skip_locked=True)
+            qs = qs.select_for_update(skip_locked=True, of=("self",))
         batch = list(qs.select_related("recipient")[:limit])
         for message in batch:
             try:

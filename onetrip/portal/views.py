@@ -58,7 +58,9 @@ def _applicant_required(view):  # type: ignore[no-untyped-def]
 
 def _channel(request: HttpRequest) -> str:
     """The mobile channel is a headline indicator: a phone's browser counts as mobile."""
-    return Channel.MOBILE if _MOBILE_UA.search(request.headers.get("User-Agent", "")) else Channel.WEB
+    return (
+        Channel.MOBILE if _MOBILE_UA.search(request.headers.get("User-Agent", "")) else Channel.WEB
+    )
 
 
 def _own_case(request: HttpRequest, number: str) -> Case:

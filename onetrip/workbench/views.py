@@ -112,9 +112,7 @@ def _case_context(
             form = bound_form
         else:
             form = _action_form(action, materials=materials)
-        forms.append(
-            {"action": action, "label": ACTION_LABELS.get(action, action), "form": form}
-        )
+        forms.append({"action": action, "label": ACTION_LABELS.get(action, action), "form": form})
     steps = implementation.steps
     return {
         "case": case,
@@ -229,13 +227,15 @@ def intake(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     implementations = list(selectors.implementations_for_intake(user=request.user))
     by_id = {impl.id: impl for impl in implementations}
-    data = request.POST if request.method == "POST" else (request.GET or None)
-    form = IntakeForm(data, implementations=implementations)
-    implementation = None
-    if form.is_bound and form.is_valid():
-        implementation = by_id.get(form.cleaned_data["implementation"])
-    elif form.is_bound and "implementation" not in form.errors:
-        implementation = by_id.get(_int(form.data.get("implementation")))
+    if request.method == "POST":
+        form = IntakeForm(request.POST, implementations=implementations)
+        implementation = by_id.get(_int(request.POST.get("implementation")))
+    else:  # choosing the service shows its materials; nothing is validated yet
+        form = IntakeForm(
+            initial={k: request.GET.get(k, "") for k in ("applicant_id", "implementation")},
+            implementations=implementations,
+        )
+        implementation = by_id.get(_int(request.GET.get("implementation")))
     materials = list(implementation.materials.all()) if implementation else []
     upload_form = MaterialUploadForm(
         request.POST if request.method == "POST" else None,
@@ -291,7 +291,9 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _attach_intake_error(form: IntakeForm, upload_form: MaterialUploadForm, exc: DomainError) -> None:
+def _attach_intake_error(
+    form: IntakeForm, upload_form: MaterialUploadForm, exc: DomainError
+) -> None:
     field = exc.field or ""
     if field in ("id_number", "applicant"):
         form.add_error("applicant_id", exc.detail)

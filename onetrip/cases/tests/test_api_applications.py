@@ -190,7 +190,9 @@ def test_missing_materials_are_one_422_notice_and_nothing_is_written(world, uplo
     before = counts()
 
     # when a citizen applies without the required upload
-    response = post_json(Client(), f"{API}/applications", {"implementation_id": upload_item.id}, **auth)
+    response = post_json(
+        Client(), f"{API}/applications", {"implementation_id": upload_item.id}, **auth
+    )
 
     # then the one-time notice lists the missing material and no case, event or call remains
     assert response.status_code == 422
@@ -242,7 +244,9 @@ def test_oversized_upload_is_a_413_problem_and_nothing_is_written(world, upload_
 def test_wrong_file_type_is_a_415_problem_and_nothing_is_written(world, upload_item) -> None:  # type: ignore[no-untyped-def]
     # given a file called .pdf that is really an executable
     material = upload_item.materials.get(source="upload")
-    fake = SimpleUploadedFile("form.pdf", b"MZ\x90\x00" + b"0" * 100, content_type="application/pdf")
+    fake = SimpleUploadedFile(
+        "form.pdf", b"MZ\x90\x00" + b"0" * 100, content_type="application/pdf"
+    )
     before = counts()
 
     # when a citizen applies with it
@@ -302,7 +306,9 @@ def test_draft_upload_submit_step_by_step(world, upload_item) -> None:  # type: 
     material = upload_item.materials.get(source="upload")
 
     # when they start a draft, submit too early, upload the form, then submit
-    draft = post_json(client, f"{API}/applications/drafts", {"implementation_id": upload_item.id}, **auth)
+    draft = post_json(
+        client, f"{API}/applications/drafts", {"implementation_id": upload_item.id}, **auth
+    )
     number = draft.json()["number"]
     early = client.post(f"{API}/applications/{number}/submit", **auth)
     upload = client.post(
@@ -385,7 +391,9 @@ def test_citizen_b_gets_404_for_citizen_a_case_on_read_and_resubmit(world, insta
 
     # when citizen B reads it, resubmits it, submits it and uploads to it
     read = client.get(f"{API}/applications/{case.number}", **auth_b)
-    resubmit = post_json(client, f"{API}/applications/{case.number}/resubmit", {"note": "x"}, **auth_b)
+    resubmit = post_json(
+        client, f"{API}/applications/{case.number}/resubmit", {"note": "x"}, **auth_b
+    )
     submit = client.post(f"{API}/applications/{case.number}/submit", **auth_b)
 
     # then each is the same 404 as a number that does not exist, and nothing changed

@@ -36,9 +36,7 @@ def post_json(client: Client, url: str, data: object = None, **extra: str):  # t
 @pytest.fixture
 def item(world):  # type: ignore[no-untyped-def]
     """A two-step item of the civil-affairs department that allows extensions."""
-    return factories.implementation(
-        dept=world.civil, allows_extension=True, max_extension_days=10
-    )
+    return factories.implementation(dept=world.civil, allows_extension=True, max_extension_days=10)
 
 
 @pytest.fixture
@@ -116,9 +114,7 @@ def test_queue_lists_the_department_cases_and_filters_by_sla(world, item) -> Non
 
     # when the civil approver reads the queue, whole and by SLA state
     whole = client.get(f"{API}/staff/cases", **auth).json()
-    by_sla = {
-        sla: client.get(f"{API}/staff/cases?sla={sla}", **auth).json() for sla in numbers
-    }
+    by_sla = {sla: client.get(f"{API}/staff/cases?sla={sla}", **auth).json() for sla in numbers}
 
     # then the queue holds only the own department's cases, most urgent first
     assert [c["number"] for c in whole["items"]] == [
@@ -212,7 +208,9 @@ def test_missing_and_invalid_action_fields_are_422(world, submitted) -> None:  #
 
     # when actions are sent without their required fields or with bad values
     no_reason = action(client, case.number, "reject", world.approver, {"basis": "x"})
-    empty_reason = action(client, case.number, "reject", world.approver, {"reason": " ", "basis": "x"})
+    empty_reason = action(
+        client, case.number, "reject", world.approver, {"reason": " ", "basis": "x"}
+    )
     no_items = action(client, case.number, "request-supplement", world.approver, {"items": []})
     bad_days = action(client, case.number, "extend", world.approver, {"days": 0, "reason": "x"})
 

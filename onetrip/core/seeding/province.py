@@ -38,7 +38,7 @@ from onetrip.accounts.models import Region, Role, User
 from onetrip.cases import deadlines
 from onetrip.cases.models import Case, CaseEvent, CaseState, Channel, CreditOutcome, DeliveryMethod
 from onetrip.catalog.models import InstantApprovalRule, ItemImplementation
-from onetrip.core.workdays import SHANGHAI, add_working_days, is_working_day, subtract_working_days
+from onetrip.core.workdays import SHANGHAI, add_working_days, is_working_day
 from onetrip.datahub.models import LegalEntityRecord, PopulationRecord
 
 # Every province-seeded applicant logs in with this password (one hash computed once).
@@ -276,7 +276,7 @@ def _area_codes_by_year(counties: list[Region], years: range) -> dict[str, dict[
             for code in (county.code, county.code[:4] + "00"):
                 try:
                     ric.get_birth_place(f"{code}{year:04d}0101001")
-                except ValidationError:
+                except (ValidationError, KeyError):  # KeyError: a code stdnum lacks
                     continue
                 by_year[year] = code
                 break
@@ -577,6 +577,7 @@ def _generate_cases(
         if is_working_day(today - dt.timedelta(days=d))
     ]
     office_open = dt.time(8, 30)
+    starts_by_sla: dict[int, dict[str, list[dt.date]]] = {}
 
     def at(day: dt.date) -> dt.datetime:
         moment = dt.datetime.combine(day, office_open, SHANGHAI) + dt.timedelta(
@@ -622,9 +623,12 @@ def _generate_cases(
         staff = staff_by_department.get(impl.department_id) or [None]
         actor = rng.choice(staff)
         if state == CaseState.ACCEPTED:
-            accepted_on = _start_for(
-                rng.choices(sla_names, cum_weights=sla_cum)[0], impl, today, rng
-            )
+            starts = starts_by_sla.get(impl.id)
+            if starts is None:
+                starts = starts_by_sla[impl.id] = _starts_by_sla(impl, clock, today, past_workdays)
+            wanted = rng.choices(sla_names, cum_weights=sla_cum)[0]
+            # On some days no start gives a yellow case (e.g. a 1-day limit on a Saturday).
+            accepted_on = rng.choice(starts[wanted] or starts["red"])
         else:
             accepted_on = rng.choice(past_workdays[impl.promised + 5 :] or past_workdays)
         # Most delivered cases of an instant item were approved by its rule on submission.
@@ -725,21 +729,21 @@ def _generate_cases(
     counts.events = event_id - first_event_id
 
 
-def _start_for(sla: str, impl: _Impl, today: dt.date, rng: random.Random) -> dt.date:
-    """A clock start (a working day, today or before) that gives about the wanted SLA state
-    today; the stored fields are computed from it exactly, whatever state that gives."""
-    limit = impl.promised
-    yellow_days = int(limit * 0.2)
-    if sla == "red":
-        back = limit + rng.randint(1, 15)
-    elif sla == "yellow":
-        back = limit - rng.randint(0, yellow_days)
-    else:
-        back = rng.randint(0, max(limit - yellow_days - 1, 0))
-    start = subtract_working_days(today, back)
-    while not is_working_day(start):
-        start -= dt.timedelta(days=1)
-    return start
+def _starts_by_sla(
+    impl: _Impl, clock: _Clock, today: dt.date, past_workdays: list[dt.date]
+) -> dict[str, list[dt.date]]:
+    """The clock starts (working days, newest first) that put a case of `impl` in each SLA
+    state today, judged on the fields `cases.deadlines` computes, as the staff queue does."""
+    out: dict[str, list[dt.date]] = {"green": [], "yellow": [], "red": []}
+    for start in past_workdays[: impl.promised + 25]:
+        deadline, _, yellow_from = clock.running(impl, start, 0)
+        if today > deadline:
+            out["red"].append(start)
+        elif today >= yellow_from:
+            out["yellow"].append(start)
+        else:
+            out["green"].append(start)
+    return out
 
 
 def case_number(region_code: str, created: dt.datetime, case_id: int) -> str:

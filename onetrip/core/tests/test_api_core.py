@@ -270,3 +270,13 @@ def test_query_validation_is_a_422_problem(world) -> None:  # type: ignore[no-un
     # then it is a 422 problem naming the field
     assert response.status_code == 422
     assert [e["field"] for e in problem(response)["errors"]] == ["sla"]
+
+
+@pytest.mark.django_db
+def test_api_root_points_to_the_documents() -> None:
+    # when the API root is requested
+    response = Client().get(f"{API}/")
+
+    # then it names the OpenAPI document and the docs page
+    assert response.status_code == 200
+    assert response.json()["openapi"] == f"{API}/openapi.json"
