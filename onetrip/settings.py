@@ -99,6 +99,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise serves from finders; the folder must exist
+# The pages' CSS and the vendored HTMX (no CDN: nothing is fetched at run time).
+STATICFILES_DIRS = [BASE_DIR / "onetrip" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -1,15 +1,15 @@
 """Writes on identities: registering applicants and staff, API tokens."""
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onetrip.accounts.identifiers import validate_resident_id, validate_uscc
 from onetrip.accounts.models import ApiToken, Department, Role, User
 from onetrip.core.errors import NotFound, ValidationFailed
+from onetrip.core.services import service
 
 
-@transaction.atomic
+@service
 def citizen_register(
     *, resident_id: str, name: str, password: str | None = None, phone: str = ""
 ) -> User:
@@ -28,7 +28,7 @@ def citizen_register(
     return user
 
 
-@transaction.atomic
+@service
 def enterprise_register(*, uscc: str, name: str, password: str | None = None) -> User:
     """An enterprise account whose username is the validated unified social credit code."""
     number = validate_uscc(uscc)
@@ -42,7 +42,7 @@ def enterprise_register(*, uscc: str, name: str, password: str | None = None) ->
     return user
 
 
-@transaction.atomic
+@service
 def staff_create(
     *,
     username: str,
@@ -72,7 +72,7 @@ def staff_create(
     return user
 
 
-@transaction.atomic
+@service
 def applicant_for_id_number(*, id_number: str) -> User:
     """The applicant account for a resident ID or USCC presented at a window, created (without
     a password) when the person or entity is in the base registries but has no account yet."""
@@ -104,7 +104,7 @@ def applicant_for_id_number(*, id_number: str) -> User:
     return enterprise_register(uscc=number, name=entity.name)
 
 
-@transaction.atomic
+@service
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """A new bearer token; the secret is returned once and only its digest is stored."""
     secret = ApiToken.new_secret()
@@ -114,7 +114,7 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     return token, secret
 
 
-@transaction.atomic
+@service
 def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens; it stops working at once."""
     token = ApiToken.objects.filter(user=user, id=token_id).first()

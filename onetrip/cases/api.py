@@ -38,6 +38,13 @@ applications_router = Router(auth=applicant_auth)
 staff_router = Router(auth=staff_auth)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_PARAM = {
+    "in": "header",
+    "name": IDEMPOTENCY_HEADER,
+    "required": False,
+    "schema": {"type": "string", "maxLength": 64},
+    "description": "The same key again returns the first case (200) instead of a new one",
+}
 _DEPARTMENT_FIELD = Case._meta.get_field("department")
 
 # --------------------------------------------------------------------------- schemas
@@ -196,7 +203,9 @@ class ResubmitIn(Schema):
     note: str = Field("", max_length=2000)
 
 
-def _multipart_body(schema: dict[str, Any], files_note: str) -> dict[str, Any]:
+def _multipart_body(
+    schema: dict[str, Any], files_note: str, *, idempotent: bool = True
+) -> dict[str, Any]:
     """OpenAPI for an operation taking the schema as JSON or as multipart with files."""
     multipart = {
         "type": "object",
@@ -206,13 +215,14 @@ def _multipart_body(schema: dict[str, Any], files_note: str) -> dict[str, Any]:
         },
     }
     return {
+        "parameters": [IDEMPOTENCY_PARAM] if idempotent else [],
         "requestBody": {
             "required": True,
             "content": {
                 "application/json": {"schema": schema},
                 "multipart/form-data": {"schema": multipart},
             },
-        }
+        },
     }
 
 
@@ -330,6 +340,7 @@ def apply(request: HttpRequest) -> Status:
     "/drafts",
     response={200: CaseOut, 201: CaseOut},
     summary="Start a draft (step by step: then upload materials, then submit)",
+    openapi_extra={"parameters": [IDEMPOTENCY_PARAM]},
 )
 def draft_create(request: HttpRequest, payload: ApplicationIn) -> Status:
     case = services.case_create_draft(
@@ -378,7 +389,9 @@ def my_application(request: HttpRequest, number: str) -> Case:
     response=CaseOut,
     summary="Answer a supplement request (JSON note, or multipart with files)",
     openapi_extra=_multipart_body(
-        ResubmitIn.model_json_schema(), "A new or corrected file for an upload material"
+        ResubmitIn.model_json_schema(),
+        "A new or corrected file for an upload material",
+        idempotent=False,
     ),
 )
 def resubmit(request: HttpRequest, number: str) -> Case:

@@ -41,6 +41,7 @@ from onetrip.core.errors import (
     ValidationFailed,
     WrongState,
 )
+from onetrip.core.services import service
 from onetrip.core.workdays import SHANGHAI
 from onetrip.datahub.services import licence_issue
 from onetrip.notify.services import notification_queue
@@ -207,7 +208,7 @@ def _missing(materials: list[Material], supplied_ids: set[int]) -> list[str]:
 # --------------------------------------------------------------------------- applying
 
 
-@transaction.atomic
+@service
 def case_create_draft(
     *,
     actor: User,
@@ -253,7 +254,7 @@ def case_create_draft(
     case = Case(
         number=_new_case_number(implementation.region_id, _local_date(now)),
         implementation=implementation,
-        department_id=implementation.department_id,
+        department=implementation.department,
         region_id=implementation.region_id,
         applicant=applicant,
         applicant_name=applicant.display_name or applicant.username,
@@ -277,15 +278,17 @@ def case_create_draft(
     own = prefill.values.get("population") or prefill.values.get("legal_entity") or {}
     if own.get("name"):
         case.applicant_name = own["name"]
-    try:
-        with transaction.atomic():  # a savepoint, so a lost race leaves the outer work intact
-            case.save()
-    except IntegrityError:
-        if idempotency_key:
+    if not idempotency_key:
+        case.save()
+    else:
+        try:
+            with transaction.atomic():  # a savepoint: losing the race keeps the outer work
+                case.save()
+        except IntegrityError:
+            # Another request with the same key committed first: answer with its case.
             earlier = Case.objects.get(applicant=applicant, idempotency_key=idempotency_key)
             earlier.created = False
             return earlier
-        raise
     CaseMaterial.objects.bulk_create(_fetched_materials(case, materials, prefill))
     CaseEvent.objects.create(case=case, actor=actor, action="create", to_state=case.state)
     case.created = True
@@ -295,7 +298,7 @@ def case_create_draft(
     return case
 
 
-@transaction.atomic
+@service
 def case_attach_material(
     *, actor: User, case: Case, material: Material, upload: UploadedFile
 ) -> CaseMaterial:
@@ -315,7 +318,7 @@ def case_attach_material(
     return _store_upload(case, material, upload)
 
 
-@transaction.atomic
+@service
 def case_submit(*, actor: User, case: Case) -> Case:
     """Submit a draft. Refuses with one notice listing every missing material (一次告知).
     Checks credit (信用+审批) and stores the outcome; a refusing outcome ends the case as not
@@ -456,7 +459,7 @@ def case_submit(*, actor: User, case: Case) -> Case:
     return case
 
 
-@transaction.atomic
+@service
 def case_apply(
     *,
     actor: User,
@@ -502,7 +505,7 @@ def _accept(case: Case, now: dt.datetime) -> None:
     deadlines.clock_start(case, on=_local_date(now))
 
 
-@transaction.atomic
+@service
 def case_accept(*, actor: User, case: Case, note: str = "") -> Case:
     """受理: a window clerk of the case's region accepts a submitted case. Gives it an
     acceptance number (on the receipt) and starts the working-day clock."""
@@ -534,7 +537,7 @@ def case_accept(*, actor: User, case: Case, note: str = "") -> Case:
     return case
 
 
-@transaction.atomic
+@service
 def case_not_accept(*, actor: User, case: Case, reason: str) -> Case:
     """不予受理: a window clerk refuses a submitted case, with the reason the applicant sees."""
     if not (reason or "").strip():
@@ -558,7 +561,7 @@ def case_not_accept(*, actor: User, case: Case, reason: str) -> Case:
 # --------------------------------------------------------------------------- processing
 
 
-@transaction.atomic
+@service
 def case_request_supplement(*, actor: User, case: Case, items: list[str], note: str = "") -> Case:
     """补正: the approver lists, all at once, what the applicant must add or fix. The clock
     pauses until the applicant resubmits."""
@@ -588,7 +591,7 @@ def case_request_supplement(*, actor: User, case: Case, items: list[str], note: 
     return case
 
 
-@transaction.atomic
+@service
 def case_resubmit(
     *, actor: User, case: Case, files: Mapping[int, UploadedFile] | None = None, note: str = ""
 ) -> Case:
@@ -610,7 +613,7 @@ def case_resubmit(
     return case
 
 
-@transaction.atomic
+@service
 def case_extend(*, actor: User, case: Case, days: int, reason: str) -> Case:
     """Extend the time limit where the item allows it, up to its maximum in total."""
     case = _lock(case)
@@ -644,7 +647,7 @@ def _is_last_step(case: Case) -> bool:
     return case.current_step >= len(case.implementation.steps) - 1
 
 
-@transaction.atomic
+@service
 def case_complete_step(*, actor: User, case: Case, note: str = "") -> Case:
     """Finish the current processing step (e.g. review) and pass to the next one. The last
     step ends with a decision instead (approve or reject)."""
@@ -676,7 +679,7 @@ def _approve(case: Case, actor: User | None, now: dt.datetime, *, reason: str, b
         )
 
 
-@transaction.atomic
+@service
 def case_approve(*, actor: User, case: Case, reason: str = "", basis: str = "") -> Case:
     """Approve at the last step: the decision records reason and legal basis (the item's when
     none is given) and the e-licence, if the item issues one, goes into the store."""
@@ -703,7 +706,7 @@ def case_approve(*, actor: User, case: Case, reason: str = "", basis: str = "") 
     return case
 
 
-@transaction.atomic
+@service
 def case_reject(*, actor: User, case: Case, reason: str, basis: str) -> Case:
     """Reject at the last step; a rejection must say why and on what legal basis."""
     errors = []
@@ -735,7 +738,7 @@ def case_reject(*, actor: User, case: Case, reason: str, basis: str) -> Case:
 # --------------------------------------------------------------------------- result
 
 
-@transaction.atomic
+@service
 def case_deliver(*, actor: User, case: Case, method: str, tracking_number: str = "") -> Case:
     """Deliver the result: electronically, by express post (tracking number required) or for
     pickup at a window."""
@@ -762,7 +765,7 @@ def case_deliver(*, actor: User, case: Case, method: str, tracking_number: str =
     return case
 
 
-@transaction.atomic
+@service
 def case_archive(*, actor: User, case: Case) -> Case:
     """Close the case into the electronic archive; it can no longer change."""
     case = _lock(case)

@@ -20,15 +20,14 @@ DEPARTMENT_KINDS = [
     ("public_security", gettext_lazy("Public security")),
     ("civil_affairs", gettext_lazy("Civil affairs")),
     ("market_regulation", gettext_lazy("Market regulation")),
-    ("human_resources", gettext_lazy("Human resources and social security")),
+    ("hrss", gettext_lazy("Human resources and social security")),
     ("housing", gettext_lazy("Housing and urban-rural development")),
     ("transport", gettext_lazy("Transport")),
     ("health", gettext_lazy("Health")),
     ("education", gettext_lazy("Education")),
-    ("natural_resources", gettext_lazy("Natural resources")),
+    ("natural_resources", gettext_lazy("Natural resources and planning")),
     ("medical_security", gettext_lazy("Medical security")),
-    ("taxation", gettext_lazy("Taxation")),
-    ("ecology", gettext_lazy("Ecology and environment")),
+    ("disabled_persons", gettext_lazy("Disabled persons' federation")),
 ]
 
 

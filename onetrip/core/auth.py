@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
@@ -48,7 +49,8 @@ class BearerAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         user = user_for_bearer_token(secret=token.strip())
         if user is None:
-            return None
+            # A bad token is refused outright, never passed on to the session cookie.
+            raise AuthenticationError()
         request.user = user  # so code reading request.user sees the token's user
         return _check_kind(user, self.kinds, self.roles)
 

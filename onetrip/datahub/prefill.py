@@ -27,8 +27,12 @@ prefill_sources: Registry[PrefillSource] = Registry("prefill sources")
 def _values(record: Any, fields: list[str], converters: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for name in fields:
-        value = getattr(record, name)
-        out[name] = converters[name](value) if name in converters else value
+        if name in ("household_region", "region"):  # the region code, without loading the row
+            out[name] = getattr(record, f"{name}_id")
+            continue
+        out[name] = (
+            converters[name](getattr(record, name)) if name in converters else getattr(record, name)
+        )
     return out
 
 
@@ -57,7 +61,7 @@ class PopulationSource(PrefillSource):
         return _values(
             record,
             fields,
-            {"birth_date": lambda d: d.isoformat(), "household_region": lambda r: r.code},
+            {"birth_date": lambda d: d.isoformat()},
         )
 
 
@@ -88,7 +92,6 @@ class LegalEntitySource(PrefillSource):
             fields,
             {
                 "established_on": lambda d: d.isoformat() if d else None,
-                "region": lambda r: r.code,
                 "registered_capital": lambda v: str(v) if v is not None else None,
             },
         )

@@ -5,16 +5,15 @@ import secrets
 from datetime import date
 from typing import Any
 
-from django.db import transaction
-
 from onetrip.accounts.models import Department, User
+from onetrip.core.services import service
 from onetrip.datahub.models import ELicence, LicenceType, SharingCall
 from onetrip.datahub.prefill import PrefillSource, prefill_sources
 
 CASE_PREFILL = "case-prefill"
 
 
-@transaction.atomic
+@service
 def share_fields(
     *,
     actor: User | None,
@@ -46,7 +45,7 @@ def share_fields(
     return values
 
 
-@transaction.atomic
+@service
 def find_licences(
     *,
     actor: User | None,
@@ -89,7 +88,7 @@ def new_verification_code() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(16))
 
 
-@transaction.atomic
+@service
 def licence_issue(
     *,
     licence_type: LicenceType,

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from onetrip.accounts.models import User
+from onetrip.core.services import service
 from onetrip.notify.channels import channels
 from onetrip.notify.models import Message, OutboxMessage
 
@@ -67,7 +68,7 @@ def outbox_worker_loop(*, interval: float = 1.0, stop: "callable | None" = None)
             time.sleep(interval * 5)
 
 
-@transaction.atomic
+@service
 def message_mark_read(*, user: User, message_id: int) -> Message:
     """Mark one of the user's own messages read; someone else's is NotFound."""
     from onetrip.core.errors import NotFound

@@ -12,6 +12,11 @@ urlpatterns = [
     path("my/cases/", views.my_cases, name="my_cases"),
     path("my/cases/<str:number>/", views.case_detail, name="case"),
     path("my/cases/<str:number>/submit/", views.case_submit, name="case_submit"),
+    path(
+        "my/cases/<str:number>/materials/<int:material_id>/",
+        views.material_file,
+        name="material",
+    ),
     path("my/cases/<str:number>/resubmit/", views.case_resubmit, name="case_resubmit"),
     path("my/licences/", views.my_licences, name="my_licences"),
     path("verify/", views.verify, name="verify"),

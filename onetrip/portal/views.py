@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -261,6 +261,24 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         for c in page.object_list
     ]
     return render(request, "portal/my_cases.html", {"page": page, "rows": rows, "nav": "cases"})
+
+
+@_applicant_required
+def material_file(request: HttpRequest, number: str, material_id: int) -> HttpResponse:
+    """A file the applicant uploaded to one of their own cases."""
+    return case_material_response(_own_case(request, number), material_id)
+
+
+def case_material_response(case: Case, material_id: int) -> FileResponse:
+    """The uploaded file of one material of a case the caller may already see."""
+    supplied = case.materials.filter(material_id=material_id).exclude(file="").first()
+    if supplied is None:
+        raise Http404
+    return FileResponse(
+        supplied.file.open("rb"),
+        content_type=supplied.content_type or "application/octet-stream",
+        filename=supplied.file_name,
+    )
 
 
 # --------------------------------------------------------------------------- e-licences

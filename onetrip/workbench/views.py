@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -26,6 +26,7 @@ from onetrip.cases.permissions import access_case
 from onetrip.catalog.models import Material
 from onetrip.core.errors import DomainError, MaterialsMissing, NotFound
 from onetrip.portal.forms import MaterialUploadForm, attach_error
+from onetrip.portal.views import case_material_response
 from onetrip.workbench import selectors
 from onetrip.workbench.forms import (
     ACTION_FORMS,
@@ -35,6 +36,7 @@ from onetrip.workbench.forms import (
 )
 
 PAGE_SIZE = 25
+PRIMARY_ORDER = ["accept", "complete_step", "approve", "deliver", "resubmit", "archive"]
 
 
 def _staff_required(view):  # type: ignore[no-untyped-def]
@@ -113,6 +115,14 @@ def _case_context(
         else:
             form = _action_form(action, materials=materials)
         forms.append({"action": action, "label": ACTION_LABELS.get(action, action), "form": form})
+    # The action that moves the case forward comes first and open; refusals and detours follow.
+    forms.sort(
+        key=lambda entry: (
+            PRIMARY_ORDER.index(entry["action"])
+            if entry["action"] in PRIMARY_ORDER
+            else len(PRIMARY_ORDER)
+        )
+    )
     steps = implementation.steps
     return {
         "case": case,
@@ -131,7 +141,7 @@ def _case_context(
         "days_left": working_days_left(case),
         "history": case_selectors.case_history(case=case),
         "action_forms": forms,
-        "open_action": bound_action,
+        "open_action": bound_action or (forms[0]["action"] if forms else ""),
         "steps": steps,
         "current_step_name": steps[case.current_step] if case.current_step < len(steps) else "",
         "nav": "queue",
@@ -214,6 +224,14 @@ def case_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     case.refresh_from_db()
     context = _case_context(request, case, bound_action=action, bound_form=form)
     return render(request, "workbench/case_detail.html", context, status=status)
+
+
+@_staff_required
+def material_file(request: HttpRequest, number: str, material_id: int) -> FileResponse:
+    """An uploaded material of a case in the user's scope, shown inline (its type was checked
+    by content on upload: PDF, JPEG or PNG only)."""
+    case = _case_or_404(request.user, number)
+    return case_material_response(case, material_id)
 
 
 # --------------------------------------------------------------------------- window intake

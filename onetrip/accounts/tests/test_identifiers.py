@@ -1,11 +1,19 @@
 """Resident ID and USCC: valid, wrong checksum, impossible date, unknown area code."""
 
 import pytest
+from django.utils import translation
 from stdnum.cn import ric, uscc
 
 from onetrip.accounts import services
 from onetrip.accounts.identifiers import mask_resident_id, validate_resident_id, validate_uscc
 from onetrip.core.errors import ValidationFailed
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # The messages are asserted in English; the Chinese ones come from the same msgids.
+    with translation.override("en"):
+        yield
 
 
 def _with_check(body: str) -> str:
@@ -60,6 +68,12 @@ def test_uscc_with_bad_component_is_refused():
     with pytest.raises(ValidationFailed):
         validate_uscc(body + "41L")
     assert uscc.is_valid("91110000600037341L")
+
+
+def test_messages_are_translated_to_chinese():
+    with translation.override("zh-hans"), pytest.raises(ValidationFailed) as exc:
+        validate_resident_id("110105194912310021")
+    assert "校验" in exc.value.detail
 
 
 def test_mask_keeps_first_six_and_last_four():

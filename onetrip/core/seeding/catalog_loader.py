@@ -239,7 +239,9 @@ def catalog_problems(data: dict[str, Any] | None = None) -> list[str]:
             check_processing_steps(impl["processing_steps"])
         except ValidationError as exc:
             problems.append(f"{where}: {exc.messages}")
-        if impl["processing_steps"] != [s for s in ("review", "approval") if s in impl["processing_steps"]]:
+        if impl["processing_steps"] != [
+            s for s in ("review", "approval") if s in impl["processing_steps"]
+        ]:
             problems.append(f"{where}: processing steps out of order")
         if impl["allows_extension"] != (impl["max_extension_days"] > 0):
             problems.append(f"{where}: extension flag and days disagree")
@@ -281,10 +283,23 @@ def implementation_code(item_code: str, region_code: str, level: str) -> str:
 
 
 IMPLEMENTATION_FIELDS = [
-    "applicant_kind", "conditions", "fee", "fee_note", "statutory_limit_days",
-    "promised_limit_days", "visits_required", "online", "mobile", "window", "online_suitable",
-    "special_steps", "processing_steps", "allows_extension", "max_extension_days",
-    "licence_type", "department",
+    "applicant_kind",
+    "conditions",
+    "fee",
+    "fee_note",
+    "statutory_limit_days",
+    "promised_limit_days",
+    "visits_required",
+    "online",
+    "mobile",
+    "window",
+    "online_suitable",
+    "special_steps",
+    "processing_steps",
+    "allows_extension",
+    "max_extension_days",
+    "licence_type",
+    "department",
 ]
 
 
@@ -337,8 +352,15 @@ def load_catalog(*, region_codes: Iterable[str] | None = None) -> dict[str, int]
         abbr = {k["kind"]: k["abbr"] for k in data["department_kinds"]}
 
         # Service items: the six uniform elements.
-        item_fields = ["name", "name_en", "item_type", "competent_department", "implementing_body",
-                       "legal_basis", "theme"]
+        item_fields = [
+            "name",
+            "name_en",
+            "item_type",
+            "competent_department",
+            "implementing_body",
+            "legal_basis",
+            "theme",
+        ]
         existing_items = ServiceItem.objects.in_bulk(field_name="code")
         new_items, changed_items = [], []
         for row in data["items"]:
@@ -346,7 +368,9 @@ def load_catalog(*, region_codes: Iterable[str] | None = None) -> dict[str, int]
                 "name": row["name"],
                 "name_en": row["name_en"],
                 "item_type": row["type"],
-                "competent_department_id": departments[f"{province}-{abbr[row['department_kind']]}"].pk,
+                "competent_department_id": departments[
+                    f"{province}-{abbr[row['department_kind']]}"
+                ].pk,
                 "implementing_body": row["implementing_body"],
                 "legal_basis": row["legal_basis"],
                 "theme": row["theme"],
@@ -373,7 +397,9 @@ def load_catalog(*, region_codes: Iterable[str] | None = None) -> dict[str, int]
                 code = implementation_code(row["code"], region_code, row["level"])
                 rows_by_code[code] = row
                 values = _implementation_values(row["implementation"], licence_types)
-                values["department_id"] = departments[f"{region_code}-{abbr[row['department_kind']]}"].pk
+                values["department_id"] = departments[
+                    f"{region_code}-{abbr[row['department_kind']]}"
+                ].pk
                 current = existing_impls.get(code)
                 if current is None:
                     new_impls.append(
@@ -402,7 +428,9 @@ def load_catalog(*, region_codes: Iterable[str] | None = None) -> dict[str, int]
                         name_en=mat["name_en"],
                         source=mat["source"],
                         registry_field=mat["registry_field"],
-                        licence_type=licence_types[mat["licence_type"]] if mat["licence_type"] else None,
+                        licence_type=licence_types[mat["licence_type"]]
+                        if mat["licence_type"]
+                        else None,
                         required=mat["required"],
                         deferrable=mat["deferrable"],
                         position=position,

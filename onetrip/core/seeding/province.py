@@ -22,6 +22,7 @@ Rows get explicit primary keys above the current maximum, and the sequences are 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import random
 import time
@@ -182,6 +183,14 @@ class _TableLoader:
         cols = ", ".join(connection.ops.quote_name(c) for c in self.columns)
         n = 0
         json_positions = self.json_positions
+        # Start the generator before COPY begins: its set-up queries cannot run on the
+        # connection while a COPY is in progress (psycopg would wait for ever). After the
+        # first row, generators must not touch the database.
+        rows = iter(rows)
+        first = next(rows, None)
+        if first is None:
+            return 0
+        rows = itertools.chain([first], rows)
         with connection.cursor() as cursor:
             raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
             with raw.copy(
@@ -480,7 +489,8 @@ class _Clock:
 
     def __init__(self) -> None:
         self._memo: dict[tuple[int, dt.date, int], tuple[dt.date, dt.date, dt.date]] = {}
-        self._impls: dict[int, ItemImplementation] = {}
+        # Loaded now: no query may run while the rows are being copied.
+        self._impls = ItemImplementation.objects.in_bulk()
 
     def running(self, impl: _Impl, started: dt.date, used: int) -> tuple[dt.date, dt.date, dt.date]:
         key = (impl.id, started, used)
@@ -496,8 +506,6 @@ class _Clock:
         return hit
 
     def _impl(self, pk: int) -> ItemImplementation:
-        if pk not in self._impls:
-            self._impls[pk] = ItemImplementation.objects.get(pk=pk)
         return self._impls[pk]
 
 

@@ -280,3 +280,40 @@ def test_api_root_points_to_the_documents() -> None:
     # then it names the OpenAPI document and the docs page
     assert response.status_code == 200
     assert response.json()["openapi"] == f"{API}/openapi.json"
+
+
+@pytest.mark.django_db
+def test_a_bad_token_is_401_even_with_a_session(world) -> None:  # type: ignore[no-untyped-def]
+    # given a citizen logged in to the pages
+    client = Client()
+    client.force_login(world.citizen_a)
+
+    # when a request also carries a made-up bearer token
+    response = client.get(f"{API}/applications", HTTP_AUTHORIZATION="Bearer ot_made-up")
+
+    # then the bad token decides: 401
+    assert response.status_code == 401
+    problem(response)
+
+
+@pytest.mark.django_db
+def test_a_request_body_over_the_limit_is_a_413_problem(world, settings) -> None:  # type: ignore[no-untyped-def]
+    # given a small request size limit
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    client = Client()
+    auth = bearer(world.citizen_a)
+    big = json.dumps({"implementation_id": 1, "form_data": {"x": "y" * 500}})
+
+    # when a larger JSON body is sent to the JSON endpoint and the apply endpoint
+    responses = [
+        client.post(
+            f"{API}/applications/drafts", data=big, content_type="application/json", **auth
+        ),
+        client.post(f"{API}/applications", data=big, content_type="application/json", **auth),
+    ]
+
+    # then both are 413 problems and nothing was written
+    for response in responses:
+        assert response.status_code == 413
+        assert problem(response)["type"].endswith("/payload-too-large")
+    assert Case.objects.count() == 0
