@@ -86,3 +86,21 @@ def validate_uscc(value: str, *, field: str = "id_number") -> str:
 def mask_resident_id(number: str) -> str:
     """Keep the first 6 and last 4 characters (RULES: masking defaults)."""
     return number[:6] + "*" * (len(number) - 10) + number[-4:] if len(number) > 10 else number
+
+
+COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 钟离 端木 "
+    "独孤 南宫 西门 百里 呼延 澹台 公冶 太史 申屠 闻人 赫连 万俟 濮阳 司空 第五".split()
+)
+
+
+def mask_name(name: str) -> str:
+    """Keep the family name and hide the rest (RULES: masking defaults): 张三丰 → 张**."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    if " " in name:  # a name in Latin letters: keep the first word
+        first, _, rest = name.partition(" ")
+        return first + " " + "*" * len(rest.replace(" ", ""))
+    keep = 2 if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else 1
+    return name[:keep] + "*" * max(len(name) - keep, 1)

@@ -10,7 +10,6 @@ from typing import Any, Literal
 
 import pydantic
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, File, Query, Router, Schema, Status
@@ -19,7 +18,6 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.files import UploadedFile as UploadedFileParam
 from ninja.pagination import PageNumberPagination, PaginationBase, paginate
 
-from onetrip.accounts.services import applicant_for_id_number
 from onetrip.cases import services
 from onetrip.cases.models import Case, CaseEvent, CaseState, DeliveryMethod
 from onetrip.cases.permissions import access_case
@@ -30,6 +28,7 @@ from onetrip.cases.selectors import (
     case_queue,
     sla_state,
 )
+from onetrip.catalog.models import ItemImplementation
 from onetrip.catalog.selectors import implementation_detail
 from onetrip.core.auth import applicant_auth, staff_auth, window_clerk_auth
 from onetrip.core.errors import NotFound, ValidationFailed
@@ -46,6 +45,7 @@ IDEMPOTENCY_PARAM = {
     "description": "The same key again returns the first case (200) instead of a new one",
 }
 _DEPARTMENT_FIELD = Case._meta.get_field("department")
+_IMPL_DEPARTMENT_FIELD = ItemImplementation._meta.get_field("department")
 
 # --------------------------------------------------------------------------- schemas
 
@@ -61,7 +61,7 @@ class LicenceRefOut(Schema):
     valid_until: dt.date | None
 
 
-class CaseSummaryOut(Schema):
+class CaseBaseOut(Schema):
     number: str
     state: str
     item: ItemRefOut
@@ -71,7 +71,6 @@ class CaseSummaryOut(Schema):
     deadline: dt.date | None
     sla_state: str = Field(..., description="green, yellow, red, paused or none")
     instant_rule: str | None = Field(None, description="The instant-approval rule that fired")
-    licence_verification_code: str | None
 
     @staticmethod
     def resolve_item(obj: Case) -> Any:
@@ -84,6 +83,10 @@ class CaseSummaryOut(Schema):
     @staticmethod
     def resolve_instant_rule(obj: Case) -> str | None:
         return obj.instant_rule_name or None
+
+
+class CaseSummaryOut(CaseBaseOut):
+    licence_verification_code: str | None
 
     @staticmethod
     def resolve_licence_verification_code(obj: Case) -> str | None:
@@ -115,10 +118,12 @@ class CaseOut(CaseSummaryOut):
 
     @staticmethod
     def resolve_department_name(obj: Case) -> str:
-        # The department is joined by `access_case`; a new case has its implementation's.
-        if _DEPARTMENT_FIELD.is_cached(obj):
-            return obj.department.name
-        return obj.implementation.department.name
+        # `access_case` joins the department; a new case has its implementation's at hand.
+        if not _DEPARTMENT_FIELD.is_cached(obj):
+            implementation = obj._state.fields_cache.get("implementation")
+            if implementation is not None and _IMPL_DEPARTMENT_FIELD.is_cached(implementation):
+                return implementation.department.name
+        return obj.department.name
 
     @staticmethod
     def resolve_region_code(obj: Case) -> str:
@@ -439,7 +444,7 @@ class QueueFilters(Schema):
     q: str = Field("", max_length=64, description="Case number prefix or applicant name")
 
 
-class QueueItemOut(CaseSummaryOut):
+class QueueItemOut(CaseBaseOut):
     applicant_name: str
     acceptance_number: str
 
@@ -577,15 +582,13 @@ def intake(request: HttpRequest) -> Status:
     files = _uploads(request)
     key = _idempotency_key(request, payload.idempotency_key)
     implementation = implementation_detail(implementation_id=payload.implementation_id)
-    # One transaction: an account opened for a first-time applicant is kept only with the case.
-    with transaction.atomic():
-        case = services.case_apply(
-            actor=request.auth,
-            applicant=applicant_for_id_number(id_number=payload.applicant_id_number),
-            implementation=implementation,
-            channel=payload.channel,
-            form_data=payload.form_data,
-            files=files,
-            idempotency_key=key,
-        )
+    case = services.case_intake(
+        actor=request.auth,
+        applicant_id_number=payload.applicant_id_number,
+        implementation=implementation,
+        channel=payload.channel,
+        form_data=payload.form_data,
+        files=files,
+        idempotency_key=key,
+    )
     return Status(201 if case.created else 200, _staff_case(request.auth, case))

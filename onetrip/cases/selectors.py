@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from onetrip.accounts.models import User
 from onetrip.cases.deadlines import sla_state as _sla_state
@@ -66,7 +66,10 @@ def case_queue(
         qs = qs.filter(number__startswith=query.strip().upper()) | qs.filter(
             applicant_name=query.strip()
         )
-    return qs.select_related("implementation__item").order_by("deadline", "id")
+    # Cases without a clock (awaiting acceptance) come first on every database.
+    return qs.select_related("implementation__item").order_by(
+        F("deadline").asc(nulls_first=True), "id"
+    )
 
 
 def case_history(*, case: Case) -> QuerySet[CaseEvent]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onetrip.accounts.models import User
+from onetrip.accounts.services import applicant_for_id_number
 from onetrip.cases import deadlines
 from onetrip.cases.credit import current_checker
 from onetrip.cases.models import (
@@ -168,6 +169,9 @@ def _store_upload(case: Case, material: Material, upload: UploadedFile) -> CaseM
 
 
 def _materials_of(implementation: ItemImplementation) -> list[Material]:
+    cached = getattr(implementation, "_prefetched_objects_cache", {}).get("materials")
+    if cached is not None:  # the caller's selector already fetched them
+        return list(cached)
     return list(implementation.materials.select_related("licence_type"))
 
 
@@ -265,7 +269,7 @@ def case_create_draft(
         form_data=dict(form_data or {}),
     )
     materials = _materials_of(implementation)
-    rules = list(implementation.instant_rules.all())
+    rules = list(implementation.instant_rules.all())  # prefetched by the selector, if it did
     prefill = fetch_prefill(
         actor=actor,
         applicant=applicant,
@@ -492,6 +496,34 @@ def case_apply(
     case = case_submit(actor=actor, case=case)
     case.created = True
     return case
+
+
+@service
+def case_intake(
+    *,
+    actor: User,
+    applicant_id_number: str,
+    implementation: ItemImplementation,
+    channel: str = Channel.WINDOW,
+    form_data: Mapping[str, Any] | None = None,
+    files: Mapping[int, UploadedFile] | None = None,
+    idempotency_key: str = "",
+) -> Case:
+    """一窗受理: a window clerk applies for the applicant present, identified by resident ID or
+    USCC. An account is opened for a first-time applicant found in the registries, and kept
+    only if the application succeeds."""
+    if not actor.has_role("window_clerk"):
+        raise PermissionDenied(_("Only a window clerk takes in applications."))
+    applicant = applicant_for_id_number(id_number=applicant_id_number)
+    return case_apply(
+        actor=actor,
+        applicant=applicant,
+        implementation=implementation,
+        channel=channel,
+        form_data=form_data,
+        files=files,
+        idempotency_key=idempotency_key,
+    )
 
 
 # --------------------------------------------------------------------------- intake

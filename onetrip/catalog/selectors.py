@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from onetrip.accounts.models import Region
+from onetrip.accounts.models import Region, User
 from onetrip.catalog.models import ItemImplementation, Material, ServiceItem
 from onetrip.core.errors import NotFound
 
@@ -86,3 +86,17 @@ def is_id_only(implementation: ItemImplementation) -> bool:
 
 def has_instant_approval(implementation: ItemImplementation) -> bool:
     return any(rule.is_active for rule in implementation.instant_rules.all())
+
+
+def implementations_for_intake(*, user: User) -> QuerySet[ItemImplementation]:
+    """Services a window clerk can take in: active, offered at a window, in the clerk's region."""
+    if user.department_id is None:
+        return ItemImplementation.objects.none()
+    return (
+        ItemImplementation.objects.filter(
+            is_active=True, window=True, region_id=user.department.region_id
+        )
+        .select_related("item")
+        .prefetch_related("materials")
+        .order_by("item__code")
+    )

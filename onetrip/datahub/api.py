@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
-from onetrip.accounts.identifiers import mask_resident_id
+from onetrip.accounts.identifiers import mask_name, mask_resident_id
 from onetrip.core.auth import applicant_auth
 from onetrip.core.errors import NotFound
 from onetrip.core.workdays import today
@@ -16,25 +16,8 @@ from onetrip.datahub.selectors import licence_by_verification_code, licences_of_
 
 router = Router()
 
+
 # Two-character family names, so "欧阳修" masks as "欧阳*" and not "欧**".
-COMPOUND_SURNAMES = frozenset(
-    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 钟离 端木 "
-    "独孤 南宫 西门 百里 呼延 澹台 公冶 太史 申屠 闻人 赫连 万俟 濮阳 司空 第五".split()
-)
-
-
-def mask_name(name: str) -> str:
-    """Keep the family name and hide the rest (RULES: masking defaults): 张三丰 → 张**."""
-    name = (name or "").strip()
-    if not name:
-        return ""
-    if " " in name:  # a name in Latin letters: keep the first word
-        first, _, rest = name.partition(" ")
-        return first + " " + "*" * len(rest.replace(" ", ""))
-    keep = 2 if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else 1
-    return name[:keep] + "*" * max(len(name) - keep, 1)
-
-
 def _status(licence: ELicence, on: dt.date) -> str:
     if licence.status == ELicence.Status.VALID and licence.valid_until and licence.valid_until < on:
         return "expired"

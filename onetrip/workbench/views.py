@@ -10,24 +10,22 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from onetrip.accounts import services as account_services
 from onetrip.accounts.models import Role, User
 from onetrip.cases import selectors as case_selectors
 from onetrip.cases import services as case_services
 from onetrip.cases.deadlines import working_days_left
 from onetrip.cases.models import Case, Channel
 from onetrip.cases.permissions import access_case
+from onetrip.catalog import selectors as catalog_selectors
 from onetrip.catalog.models import Material
 from onetrip.core.errors import DomainError, MaterialsMissing, NotFound
 from onetrip.portal.forms import MaterialUploadForm, attach_error
 from onetrip.portal.views import case_material_response
-from onetrip.workbench import selectors
 from onetrip.workbench.forms import (
     ACTION_FORMS,
     ACTION_LABELS,
@@ -66,7 +64,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     """The work queue, most urgent first. Paged by slicing the selector's queryset with one
     extra row to know whether a next page exists: no COUNT(*) over millions of cases."""
     form = QueueFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters: dict[str, Any] = {}
+    if form.is_bound:
+        form.is_valid()  # a bad value drops only its own filter; the valid ones stay
+        filters = form.cleaned_data
     page = filters.get("page") or 1
     offset = (page - 1) * PAGE_SIZE
     cases = list(
@@ -243,7 +244,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     registries do not hold, and submits on the applicant's behalf (channel: window)."""
     if not request.user.has_role(Role.WINDOW_CLERK):
         raise PermissionDenied
-    implementations = list(selectors.implementations_for_intake(user=request.user))
+    implementations = list(catalog_selectors.implementations_for_intake(user=request.user))
     by_id = {impl.id: impl for impl in implementations}
     if request.method == "POST":
         form = IntakeForm(request.POST, implementations=implementations)
@@ -265,18 +266,14 @@ def intake(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid() and upload_form.is_valid() and implementation is not None:
             try:
-                with transaction.atomic():  # no account is left behind by a refused intake
-                    applicant = account_services.applicant_for_id_number(
-                        id_number=form.cleaned_data["applicant_id"]
-                    )
-                    case = case_services.case_apply(
-                        actor=request.user,
-                        implementation=implementation,
-                        applicant=applicant,
-                        channel=Channel.WINDOW,
-                        files=upload_form.uploads(),
-                        idempotency_key=form.cleaned_data["idempotency_key"],
-                    )
+                case = case_services.case_intake(
+                    actor=request.user,
+                    applicant_id_number=form.cleaned_data["applicant_id"],
+                    implementation=implementation,
+                    channel=Channel.WINDOW,
+                    files=upload_form.uploads(),
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                )
             except DomainError as exc:
                 _attach_intake_error(form, upload_form, exc)
                 status = exc.status

@@ -280,3 +280,35 @@ def test_intake_refuses_non_clerks_and_unknown_people_writing_nothing(world, ite
     assert bad_id.status_code == 422
     assert problem(bad_id)["errors"][0]["field"] == "id_number"
     assert Case.objects.count() == 0 and User.objects.count() == users
+
+
+def _approved_case(world, item) -> Case:  # type: ignore[no-untyped-def]
+    case = services.case_apply(actor=world.citizen_a, implementation=item)
+    case = services.case_accept(actor=world.clerk, case=case)
+    return services.case_approve(actor=world.approver, case=case)
+
+
+@pytest.mark.django_db
+def test_queue_and_detail_reads_take_a_fixed_number_of_queries(
+    world, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    # given approved cases with licences (in the queue until delivered) of a one-step item
+    item = factories.implementation(dept=world.civil, steps=["approval"])
+    cases = [_approved_case(world, item) for _ in range(4)]
+    client = Client()
+    auth = bearer(world.approver)
+    citizen = bearer(world.citizen_a)
+
+    # when the queue, the applicant's list and one case are read
+    # then each takes the same few queries however many cases there are (no N+1)
+    with django_assert_max_num_queries(2):  # token + page
+        queue = client.get(f"{API}/staff/cases", **auth)
+    with django_assert_max_num_queries(3):  # token + count + page
+        mine = client.get(f"{API}/applications", **citizen)
+    with django_assert_max_num_queries(2):  # token + case
+        detail = client.get(f"{API}/applications/{cases[0].number}", **citizen)
+    assert len(queue.json()["items"]) == 4
+    assert {c["licence_verification_code"] for c in mine.json()["items"]} == {
+        c.licence.verification_code for c in cases
+    }
+    assert detail.json()["licence"]["number"] == cases[0].licence.number

@@ -68,7 +68,13 @@ def test_instant_approval_issues_and_delivers_licence_in_one_request(world):
     licence = ELicence.objects.get(case_number=case.number)
     assert licence.holder_id_number == senior.id_number and len(licence.verification_code) == 16
     actions = list(CaseEvent.objects.filter(case=case).values_list("action", "actor"))
-    assert actions == [("create", senior.id), ("submit", senior.id), ("accept", None), ("approve", None), ("deliver", None)]
+    assert actions == [
+        ("create", senior.id),
+        ("submit", senior.id),
+        ("accept", None),
+        ("approve", None),
+        ("deliver", None),
+    ]
     assert OutboxMessage.objects.filter(recipient=senior, event="case.approved").exists()
 
 
@@ -97,14 +103,19 @@ def test_full_lifecycle_accept_steps_approve_deliver_archive(world):
     case = services.case_accept(actor=world.clerk, case=case, note="材料齐全")
     assert case.state == CaseState.ACCEPTED and case.acceptance_number.startswith("SL")
     assert case.deadline is not None and sla_state(case) == SlaState.GREEN
-    assert available_actions(user=world.approver, case=case) == ["request_supplement", "complete_step"]
+    assert available_actions(user=world.approver, case=case) == [
+        "request_supplement",
+        "complete_step",
+    ]
     case = services.case_complete_step(actor=world.approver, case=case, note="审查通过")
     assert case.current_step == 1
     assert "approve" in available_actions(user=world.approver, case=case)
     case = services.case_approve(actor=world.approver, case=case, reason="符合条件")
     assert case.state == CaseState.APPROVED and case.licence is not None
     assert case.decision_basis.startswith("《")
-    case = services.case_deliver(actor=world.clerk, case=case, method="express", tracking_number="SF123")
+    case = services.case_deliver(
+        actor=world.clerk, case=case, method="express", tracking_number="SF123"
+    )
     assert case.state == CaseState.DELIVERED
     case = services.case_archive(actor=world.clerk, case=case)
     assert case.state == CaseState.ARCHIVED
@@ -133,7 +144,9 @@ def test_reject_needs_reason_and_basis(world):
     with pytest.raises(ValidationFailed) as exc:
         services.case_reject(actor=world.approver, case=case, reason="不符合", basis="")
     assert exc.value.field == "basis"
-    case = services.case_reject(actor=world.approver, case=case, reason="不符合条件", basis="《条例》第五条")
+    case = services.case_reject(
+        actor=world.approver, case=case, reason="不符合条件", basis="《条例》第五条"
+    )
     assert case.state == CaseState.REJECTED and case.licence is None
 
 
@@ -207,4 +220,6 @@ def test_clerk_applies_on_behalf_at_window(world):
     assert case.applicant == world.citizen_b and case.submitted_by == world.clerk
     assert case.channel == "window"
     with pytest.raises(PermissionDenied):
-        services.case_apply(actor=world.citizen_a, applicant=world.citizen_b, implementation=impl, channel="window")
+        services.case_apply(
+            actor=world.citizen_a, applicant=world.citizen_b, implementation=impl, channel="window"
+        )

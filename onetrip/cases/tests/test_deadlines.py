@@ -40,10 +40,15 @@ def test_no_working_days_in_a_plain_weekend():
 
 def _accepted_case(world, on: D, promised: int = 10, **kwargs) -> Case:
     impl = factories.implementation(
-        dept=world.civil, materials=[{"name": "申请表", "source": "upload"}], promised=promised, **kwargs
+        dept=world.civil,
+        materials=[{"name": "申请表", "source": "upload"}],
+        promised=promised,
+        **kwargs,
     )
     case = services.case_apply(
-        actor=world.citizen_a, implementation=impl, files={impl.materials.get().id: factories.pdf_upload()}
+        actor=world.citizen_a,
+        implementation=impl,
+        files={impl.materials.get().id: factories.pdf_upload()},
     )
     case.implementation = impl
     deadlines.clock_start(case, on=on)
@@ -83,7 +88,9 @@ def test_supplement_and_resubmit_through_services(world):
     # given a case accepted three working days ago
     case = _accepted_case(world, subtract_working_days(timezone.localdate(), 3))
     case.save()
-    case = services.case_request_supplement(actor=world.approver, case=case, items=["补充照片", "签字页"])
+    case = services.case_request_supplement(
+        actor=world.approver, case=case, items=["补充照片", "签字页"]
+    )
     assert case.state == CaseState.SUPPLEMENT_REQUESTED
     assert case.supplement_notice == ["补充照片", "签字页"]
     assert case.days_used == 3 and case.clock_started_on is None

@@ -13,9 +13,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def case_of_a(world):
-    impl = factories.implementation(dept=world.civil, materials=[{"name": "申请表", "source": "upload"}])
+    impl = factories.implementation(
+        dept=world.civil, materials=[{"name": "申请表", "source": "upload"}]
+    )
     return services.case_apply(
-        actor=world.citizen_a, implementation=impl, files={impl.materials.get().id: factories.pdf_upload()}
+        actor=world.citizen_a,
+        implementation=impl,
+        files={impl.materials.get().id: factories.pdf_upload()},
     )
 
 

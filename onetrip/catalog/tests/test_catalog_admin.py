@@ -66,7 +66,12 @@ def test_bad_rules_are_refused_on_save(admins, conditions, message):
 
 def test_rules_evaluate_without_eval():
     rule = parse_conditions(
-        {"any": [{"fact": "age", "op": ">=", "value": 80}, {"fact": "sex", "op": "in", "value": ["F"]}]}
+        {
+            "any": [
+                {"fact": "age", "op": ">=", "value": 80},
+                {"fact": "sex", "op": "in", "value": ["F"]},
+            ]
+        }
     )
     assert rule.holds({"age": 85, "sex": "M"})
     assert rule.holds({"age": 30, "sex": "F"})

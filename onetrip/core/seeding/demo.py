@@ -71,9 +71,6 @@ ROLE_SLUGS: dict[str, str] = {
 }
 ADMIN_USERNAME = "admin"
 
-logger = logging.getLogger("onetrip.seed")
-
-
 # ---------------------------------------------------------------------------------------------
 # Featured demo people and logins (fixed, so docs and tests can name them)
 
@@ -163,7 +160,7 @@ class DemoLogin:
     note: str
 
     def __str__(self) -> str:
-        return f"{self.label}\t{self.username}\t{self.note}"
+        return f"{self.username:<20} {self.label}：{self.note}"
 
 
 def demo_logins() -> list[DemoLogin]:
@@ -506,31 +503,36 @@ ENTITY_TYPES = [
     ("农民专业合作社", 4),
     ("合伙企业", 3),
 ]
-PLACE_WORDS = (
-    "西溪 云栖 之江 龙坞 留下 良渚 五常 仓前 闲林 径山 瓶窑 黄湖 转塘 九莲 灵峰 北山 西湖 未来"
+PLACE_WORDS = {
+    XIHU: "西溪 云栖 之江 龙坞 留下 转塘 灵峰 北山 文三 紫金".split(),
+    YUHANG: "良渚 五常 仓前 闲林 径山 瓶窑 黄湖 未来 中泰 百丈".split(),
+}
+BRAND_WORDS = (
+    "瑞丰 宏达 博远 鑫源 智联 云帆 众诚 新锐 天祥 和泰 盛世 汇通 安泰 启明 君合 正德 "
+    "卓越 嘉禾 恒信 华成 聚力 同创 弘毅 品尚 禾润 明德 海纳 长青 远航 致远 元和 景新"
 ).split()
 
 
 def generate_entities(
-    count: int, regions: dict[str, Region], people: list[Person], fake: Faker, rng: random.Random
+    count: int, regions: dict[str, Region], people: list[Person], rng: random.Random
 ) -> list[Entity]:
     """`count` enterprises: the featured one first, the rest mostly in 西湖区 and 余杭区."""
     adults = [p for p in people if 25 <= REFERENCE_DATE.year - p.birth_date.year <= 70]
     rep = next(p for p in people if p.featured == "chenxiaoming")
     entities = [
         Entity(
-            FEATURED_ENTERPRISE_USCC,
-            FEATURED_ENTERPRISE_NAME,
-            "有限责任公司",
-            rep,
-            "浙江省杭州市西湖区云栖小镇云栖路66号2幢301室",
-            XIHU,
-            "active",
-            INDUSTRIES[0][1],
-            dt.date(2018, 6, 8),
-            Decimal("5000000.00"),
-            ["YYZZ"],
-            True,
+            uscc=FEATURED_ENTERPRISE_USCC,
+            name=FEATURED_ENTERPRISE_NAME,
+            entity_type="有限责任公司",
+            representative=rep,
+            address="浙江省杭州市西湖区云栖小镇云栖路66号2幢301室",
+            region=XIHU,
+            status="active",
+            scope=INDUSTRIES[0][1],
+            established_on=dt.date(2018, 6, 8),
+            capital=Decimal("5000000.00"),
+            licences=["YYZZ"],
+            featured=True,
         )
     ]
     taken_names = {FEATURED_ENTERPRISE_NAME}
@@ -538,6 +540,7 @@ def generate_entities(
     others = sorted(c for c, r in regions.items() if r.level == "county" and c not in DEMO_COUNTIES)
     types, weights = zip(*ENTITY_TYPES, strict=True)
     alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    clashes = 0
     while len(entities) < count:
         roll = rng.random()
         region = XIHU if roll < 0.55 else YUHANG if roll < 0.85 else rng.choice(others)
@@ -546,24 +549,32 @@ def generate_entities(
         entity_type = rng.choices(types, weights)[0]
         industry, scope, company_suffix, shop_suffix, licences = rng.choice(INDUSTRIES)
         rep = rng.choice(adults)
-        place = rng.choice(PLACE_WORDS) if region in DEMO_COUNTIES else r.name[:2]
+        places = PLACE_WORDS.get(region, [r.name[:2]])
+        # 杭州瑞丰科技有限公司 or 杭州良渚瑞丰科技有限公司 (brand, sometimes with a place).
+        brand = rng.choice(BRAND_WORDS)
+        if rng.random() < 0.5:
+            brand = rng.choice(places) + brand
         if entity_type == "个体工商户":
             name = f"{city}{r.name}{rep.name[0]}记{shop_suffix}"
             category = "2"
         elif entity_type == "农民专业合作社":
-            name = f"{city}{r.name}{place}{industry}专业合作社"
+            name = f"{city}{r.name}{rng.choice(places)}{industry}专业合作社"
             category = "3"
         elif entity_type == "个人独资企业":
-            name = f"{city[:-1]}{place}{fake.company_prefix()}{industry}商行"
+            name = f"{city[:-1]}{brand}{industry}商行"
             category = "1"
         elif entity_type == "合伙企业":
-            name = f"{city[:-1]}{place}{fake.company_prefix()}{industry}咨询合伙企业（有限合伙）"
+            name = f"{city[:-1]}{brand}{industry}咨询合伙企业（有限合伙）"
             category = "1"
         else:
-            name = f"{city[:-1]}{place}{fake.company_prefix()}{company_suffix}"
+            name = f"{city[:-1]}{brand}{company_suffix}"
             category = "1"
         if name in taken_names:
-            continue
+            clashes += 1
+            if clashes < 20:
+                continue
+            name = f"{name}（{len(entities)}）"  # only for very large --enterprises
+        clashes = 0
         org = "MA2" + "".join(rng.choice(alphabet) for _ in range(5))
         code = _uscc(category, region, org)
         if code in taken_codes:
@@ -604,9 +615,7 @@ def generate_world(
     fake.seed_instance(SEED)
     rng = random.Random(SEED)
     people = generate_people(max(citizens, len(FEATURED_CITIZENS)), regions, fake, rng)
-    entities = generate_entities(
-        max(enterprises, 1), regions, people, fake, random.Random(SEED + 1)
-    )
+    entities = generate_entities(max(enterprises, 1), regions, people, random.Random(SEED + 1))
     return World(regions=regions, people=people, entities=entities)
 
 
@@ -770,8 +779,7 @@ def _write_registries(world: World, password_hash: str) -> dict[str, int]:
     ]
     User.objects.bulk_create(users)
     return {
-        "population_added": len(world.people)
-        - len(have_people & {p.resident_id for p in world.people}),
+        "population_added": sum(p.resident_id not in have_people for p in world.people),
         "users_added": len(users),
     }
 
@@ -1358,9 +1366,10 @@ class _Timeline:
         return out
 
 
-def seed_cases(world: World, *, count: int, out: Any = None) -> Counter[str]:
-    """Make the planned cases that do not exist yet (by idempotency key), each in its own
-    transaction. Returns the states reached by the cases made now."""
+def seed_cases(world: World, *, count: int) -> Counter[str]:
+    """Make the planned cases that do not exist yet (by idempotency key), all in one
+    transaction (one commit: on PostgreSQL a commit per case costs more than the case).
+    Returns the states reached by the cases made now."""
     from onetrip.cases.models import Case
 
     plans = plan_cases(world, count)
@@ -1371,11 +1380,10 @@ def seed_cases(world: World, *, count: int, out: Any = None) -> Counter[str]:
     )
     runner = _CaseRunner()
     reached: Counter[str] = Counter()
-    for plan in plans:
-        if plan.key in done:
-            continue
-        with transaction.atomic():
-            reached[runner.run(plan)] += 1
+    with transaction.atomic():
+        for plan in plans:
+            if plan.key not in done:
+                reached[runner.run(plan)] += 1
     return reached
 
 
@@ -1425,7 +1433,7 @@ def seed_demo(
         f"{LegalEntityRecord.objects.count()} enterprises, {ELicence.objects.count()} e-licences; "
         f"{counts['users_added']} accounts added"
     )
-    reached = seed_cases(world, count=cases, out=out)
+    reached = seed_cases(world, count=cases)
     counts["cases_added"] = sum(reached.values())
     counts["notifications_sent"] = _deliver_outbox_quietly()
     from onetrip.cases.models import Case

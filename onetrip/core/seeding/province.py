@@ -21,6 +21,7 @@ Rows get explicit primary keys above the current maximum, and the sequences are 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 import json
@@ -28,6 +29,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, TextIO
 
 from django.contrib.auth.hashers import make_password
@@ -39,11 +41,13 @@ from onetrip.accounts.models import Region, Role, User
 from onetrip.cases import deadlines
 from onetrip.cases.models import Case, CaseEvent, CaseState, Channel, CreditOutcome, DeliveryMethod
 from onetrip.catalog.models import InstantApprovalRule, ItemImplementation
+from onetrip.core.seeding.demo import DEMO_PASSWORD
 from onetrip.core.workdays import SHANGHAI, add_working_days, is_working_day
 from onetrip.datahub.models import LegalEntityRecord, PopulationRecord
 
-# Every province-seeded applicant logs in with this password (one hash computed once).
-PROVINCE_PASSWORD = "onetrip-demo"
+# Every province-seeded applicant and the staff log in with the demo password (one hash,
+# computed once).
+PROVINCE_PASSWORD = DEMO_PASSWORD
 RANDOM_SEED = 20_190_101
 # Share of all cases that goes to the busiest department (the staff queue benchmark's).
 HOT_DEPARTMENT_SHARE = 0.3
@@ -130,6 +134,9 @@ class Counts:
     by_state: dict[str, int] = field(default_factory=dict)
 
 
+# The seed asks for the same few thousand (start, days) pairs a million times.
+_add_working_days = lru_cache(maxsize=None)(add_working_days)
+
 # --------------------------------------------------------------------------------------------
 # Loading rows: COPY on PostgreSQL, executemany elsewhere.
 
@@ -145,6 +152,7 @@ class _TableLoader:
         self.fields = list(model._meta.concrete_fields)
         self.columns = [f.column for f in self.fields]
         self.defaults = [self._default(f) for f in self.fields]
+        self.pairs = list(zip(self.columns, self.defaults, strict=True))
         self.json_positions = [
             i for i, f in enumerate(self.fields) if isinstance(f, models.JSONField)
         ]
@@ -161,12 +169,11 @@ class _TableLoader:
         return _MISSING
 
     def _tuple(self, row: dict[str, Any]) -> list[Any]:
-        out = []
-        for column, default in zip(self.columns, self.defaults, strict=True):
-            value = row.get(column, default)
-            if value is _MISSING:
-                raise ValueError(f"{self.table}.{column}: no value and no default")
-            out.append(value)
+        get = row.get
+        out = [get(column, default) for column, default in self.pairs]
+        if _MISSING in out:
+            column = self.columns[out.index(_MISSING)]
+            raise ValueError(f"{self.table}.{column}: no value and no default")
         return out
 
     def row(self, values: dict[str, Any]) -> list[Any]:
@@ -199,7 +206,9 @@ class _TableLoader:
                 for row in rows:
                     values = self._tuple(row) if isinstance(row, dict) else list(row)
                     for i in json_positions:
-                        values[i] = json.dumps(values[i], ensure_ascii=False)
+                        value = values[i]
+                        text = _EMPTY_JSON.get(type(value)) if not value else None
+                        values[i] = text or json.dumps(value, ensure_ascii=False)
                     copy.write_row(values)
                     n += 1
         return n
@@ -230,6 +239,7 @@ class _TableLoader:
 
 
 _MISSING = object()
+_EMPTY_JSON = {dict: "{}", list: "[]"}  # most JSON values are empty: skip json.dumps
 
 
 def _next_id(model: type[models.Model]) -> int:
@@ -271,24 +281,39 @@ def _uscc(region: str, serial: int) -> str:
     return body + uscc.calc_check_digit(body)
 
 
+def _years_valid(code: str) -> Callable[[int], bool]:
+    """Whether python-stdnum accepts `code` as the area of a resident ID issued in a year:
+    its `cn.ric.get_birth_place` rule, with the database looked up once per code."""
+    from stdnum import numdb
+
+    info = {k: v for _, props in numdb.get("cn/loc").info(code) for k, v in props.items()}
+    if not info.get("county"):
+        return lambda year: False
+    ranges: list[tuple[int | None, int | None]] = []
+    for county in info["county"].split(","):
+        if not county.startswith("["):
+            return lambda year: True
+        start, end = county[1:].split("]")[0].split("-")
+        ranges.append((int(start) if start else None, int(end) if end else None))
+    return lambda year: any(
+        (lo is None or year >= lo) and (hi is None or year <= hi) for lo, hi in ranges
+    )
+
+
 def _area_codes_by_year(counties: list[Region], years: range) -> dict[str, dict[int, str]]:
     """For each county: the area code a person born in each year carries in the resident ID.
     The county's own code where it existed that year (python-stdnum checks this), else the
     city's code (e.g. 330100), which always did."""
-    from stdnum.cn import ric
-    from stdnum.exceptions import ValidationError
-
     out: dict[str, dict[int, str]] = {}
     for county in counties:
+        own, city = county.code, county.code[:4] + "00"
+        own_valid, city_valid = _years_valid(own), _years_valid(city)
         by_year: dict[int, str] = {}
         for year in years:
-            for code in (county.code, county.code[:4] + "00"):
-                try:
-                    ric.get_birth_place(f"{code}{year:04d}0101001")
-                except (ValidationError, KeyError):  # KeyError: a code stdnum lacks
-                    continue
-                by_year[year] = code
-                break
+            if own_valid(year):
+                by_year[year] = own
+            elif city_valid(year):
+                by_year[year] = city
         out[county.code] = by_year
     return out
 
@@ -307,7 +332,7 @@ def _names(rng: random.Random) -> Callable[[bool], str]:
     cum = list(_accumulate(weights))
 
     def name(is_male: bool) -> str:
-        surname = rng.choices(surnames, cum_weights=cum)[0]
+        surname = _pick(rng, surnames, cum)
         pool = male if is_male else female
         given = rng.choice(pool)
         if rng.random() < 0.6:
@@ -315,6 +340,11 @@ def _names(rng: random.Random) -> Callable[[bool], str]:
         return surname + given
 
     return name
+
+
+def _pick(rng: random.Random, items: list[Any], cum_weights: list[float]) -> Any:
+    """`rng.choices(items, cum_weights=...)[0]` without building a list each time."""
+    return items[bisect.bisect(cum_weights, rng.random() * cum_weights[-1])]
 
 
 def _accumulate(values: list[float]) -> Iterator[float]:
@@ -484,29 +514,26 @@ class _Impl:
 
 
 class _Clock:
-    """`cases.deadlines` on a throw-away Case, memoised: the seeded deadline fields are the
-    ones the case service would have stored."""
+    """`cases.deadlines` applied to one reusable Case per implementation, memoised: the
+    seeded deadline fields are exactly the ones the case service would have stored."""
 
     def __init__(self) -> None:
-        self._memo: dict[tuple[int, dt.date, int], tuple[dt.date, dt.date, dt.date]] = {}
-        # Loaded now: no query may run while the rows are being copied.
-        self._impls = ItemImplementation.objects.in_bulk()
+        self._memo: dict[tuple[int, dt.date], tuple[dt.date, dt.date, dt.date]] = {}
+        # Loaded now: no query may run while rows are being copied.
+        self._cases = {
+            pk: Case(implementation=impl)
+            for pk, impl in ItemImplementation.objects.in_bulk().items()
+        }
 
-    def running(self, impl: _Impl, started: dt.date, used: int) -> tuple[dt.date, dt.date, dt.date]:
-        key = (impl.id, started, used)
+    def running(self, impl: _Impl, started: dt.date) -> tuple[dt.date, dt.date, dt.date]:
+        """Deadline, statutory deadline and start of yellow of a clock started on `started`."""
+        key = (impl.id, started)
         hit = self._memo.get(key)
         if hit is None:
-            case = Case(implementation=self._impl(impl.id))
+            case = self._cases[impl.id]
             deadlines.clock_start(case, on=started)
-            if used:
-                case.days_used = used
-                deadlines.clock_resume(case, on=started)
-            hit = (case.deadline, case.statutory_deadline, case.yellow_from)
-            self._memo[key] = hit
+            hit = self._memo[key] = (case.deadline, case.statutory_deadline, case.yellow_from)
         return hit
-
-    def _impl(self, pk: int) -> ItemImplementation:
-        return self._impls[pk]
 
 
 def _implementations() -> list[_Impl]:
@@ -620,12 +647,12 @@ def _generate_cases(
         if hot_impls and rng.random() < HOT_DEPARTMENT_SHARE:
             impl = rng.choice(hot_impls)
         else:
-            impl = rng.choices(cold_impls, cum_weights=cold_cum)[0]
+            impl = _pick(rng, cold_impls, cold_cum)
         pool = people.enterprises if impl.applicant_kind == "enterprise" else people.citizens
         if impl.applicant_kind == "both" and people.enterprises and rng.random() < 0.2:
             pool = people.enterprises
         applicant_id, applicant_name, applicant_number, _ = rng.choice(pool)
-        state = rng.choices(states, cum_weights=state_cum)[0]
+        state = _pick(rng, states, state_cum)
         if impl.promised == 0 and state in (CaseState.ACCEPTED, CaseState.SUPPLEMENT_REQUESTED):
             state = CaseState.DELIVERED  # on-the-spot items never wait on a clock
         staff = staff_by_department.get(impl.department_id) or [None]
@@ -634,7 +661,7 @@ def _generate_cases(
             starts = starts_by_sla.get(impl.id)
             if starts is None:
                 starts = starts_by_sla[impl.id] = _starts_by_sla(impl, clock, today, past_workdays)
-            wanted = rng.choices(sla_names, cum_weights=sla_cum)[0]
+            wanted = _pick(rng, sla_names, sla_cum)
             # On some days no start gives a yellow case (e.g. a 1-day limit on a Saturday).
             accepted_on = rng.choice(starts[wanted] or starts["red"])
         else:
@@ -647,7 +674,7 @@ def _generate_cases(
         )
         before = rng.randrange(60, 1200) if instant else rng.randrange(60, 3 * 86_400)
         created = at(accepted_on) - dt.timedelta(seconds=before)
-        channel = rng.choices(channels, cum_weights=channel_cum)[0]
+        channel = _pick(rng, channels, channel_cum)
         row: dict[str, Any] = {
             "id": case_id,
             "number": case_number(impl.region_id, created, case_id),
@@ -672,7 +699,7 @@ def _generate_cases(
         else:
             last_at = created + dt.timedelta(seconds=rng.randrange(30, 60 if instant else 1800))
             row["submitted_at"] = last_at
-            row["credit_outcome"] = rng.choices(credit, cum_weights=credit_cum)[0]
+            row["credit_outcome"] = _pick(rng, credit, credit_cum)
             event(case_id, applicant_id, "submit", CaseState.DRAFT, CaseState.SUBMITTED, last_at)
         if state == CaseState.NOT_ACCEPTED:
             row["not_accepted_reason"] = "不属于本机关职权范围"
@@ -683,7 +710,7 @@ def _generate_cases(
             row["accepted_at"] = last_at
             row["acceptance_number"] = "SL" + row["number"]
             row["limit_days"] = impl.promised
-            deadline, statutory, yellow = clock.running(impl, accepted_on, 0)
+            deadline, statutory, yellow = clock.running(impl, accepted_on)
             row["deadline"] = deadline
             row["statutory_deadline"] = statutory
             if state == CaseState.ACCEPTED:
@@ -695,7 +722,7 @@ def _generate_cases(
                 used = rng.randint(0, max(impl.promised - 1, 0))
                 row["days_used"] = used
                 row["supplement_notice"] = ["请补充提交清晰的申请材料扫描件"]
-                last_at = max(at(add_working_days(accepted_on, used)), last_at)
+                last_at = max(at(_add_working_days(accepted_on, used)), last_at)
             else:
                 # Decided within the limit: approved, rejected, delivered or archived. The
                 # clock fields stay as they were at the decision, as the case service leaves
@@ -706,7 +733,7 @@ def _generate_cases(
                     row["decision_reason"] = f"智能秒办：{impl.instant_rule[1]}"
                     row["accepted_at"] = last_at
                 else:
-                    decided_on = add_working_days(accepted_on, used)
+                    decided_on = _add_working_days(accepted_on, used)
                     last_at = max(at(decided_on), last_at + dt.timedelta(minutes=10))
                 row["clock_started_on"] = accepted_on
                 row["yellow_from"] = yellow
@@ -717,7 +744,7 @@ def _generate_cases(
                     row["decision_reason"] = "申请材料不符合法定条件"
                     row["decision_basis"] = "《中华人民共和国行政许可法》第三十八条"
                 if state in (CaseState.DELIVERED, CaseState.ARCHIVED):
-                    method = rng.choices(methods, cum_weights=method_cum)[0]
+                    method = _pick(rng, methods, method_cum)
                     row["delivery_method"] = method
                     if method == DeliveryMethod.EXPRESS:
                         row["tracking_number"] = f"SF{rng.randrange(10**12):012d}"
@@ -744,7 +771,7 @@ def _starts_by_sla(
     state today, judged on the fields `cases.deadlines` computes, as the staff queue does."""
     out: dict[str, list[dt.date]] = {"green": [], "yellow": [], "red": []}
     for start in past_workdays[: impl.promised + 25]:
-        deadline, _, yellow_from = clock.running(impl, start, 0)
+        deadline, _, yellow_from = clock.running(impl, start)
         if today > deadline:
             out["red"].append(start)
         elif today >= yellow_from:
@@ -764,31 +791,11 @@ def case_number(region_code: str, created: dt.datetime, case_id: int) -> str:
 # The seed.
 
 
-def _base(stdout: TextIO) -> None:
+def _base(stdout: TextIO, password_hash: str) -> None:
     """Regions, departments, the catalog and staff, exactly as the demo seed makes them."""
-    try:
-        from onetrip.core.seeding import demo
-    except ImportError:
-        demo = None
-    if demo is not None and hasattr(demo, "seed_base"):
-        demo.seed_base(stdout=stdout)
-        return
-    # TEMPORARY until demo.seed_base lands.
-    from onetrip.accounts.models import Department
-    from onetrip.accounts.services import staff_create
-    from onetrip.core.seeding.catalog_loader import load_catalog, load_regions
+    from onetrip.core.seeding.demo import seed_base
 
-    load_regions()
-    load_catalog()
-    for department in Department.objects.all():
-        if not User.objects.filter(department=department).exists():
-            staff_create(
-                username=f"approver-{department.code}",
-                name="审批员",
-                department=department,
-                roles=[Role.APPROVER],
-                password="onetrip-demo",
-            )
+    seed_base(stdout=stdout, password_hash=password_hash)
 
 
 def seed_province(
@@ -813,7 +820,8 @@ def seed_province(
         f"province seed: {citizens:,} citizens, {enterprises:,} enterprises, {cases:,} cases "
         f"on {connection.vendor}"
     )
-    _base(stdout)
+    password_hash = make_password(PROVINCE_PASSWORD)
+    _base(stdout, password_hash)
     say("base data ready (regions, departments, catalog, staff)")
     rng = random.Random(seed)
     now = dt.datetime.now(SHANGHAI).replace(microsecond=0)
@@ -823,7 +831,6 @@ def seed_province(
     impls = _implementations()
     if not impls:
         raise RuntimeError("No service implementations: the base seed did not load the catalog.")
-    password_hash = make_password(PROVINCE_PASSWORD)
     counts = Counts()
     taken: set[str] = set(User.objects.exclude(id_number="").values_list("id_number", flat=True))
     taken.update(PopulationRecord.objects.values_list("resident_id", flat=True))

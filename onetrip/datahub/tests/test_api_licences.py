@@ -4,9 +4,9 @@ own wallet; plus the message centre of the same applicant."""
 import pytest
 from django.test import Client
 
+from onetrip.accounts.identifiers import mask_name
 from onetrip.accounts.services import api_token_create
 from onetrip.cases import services
-from onetrip.datahub.api import mask_name
 from onetrip.testing import factories
 
 API = "/api/v1"

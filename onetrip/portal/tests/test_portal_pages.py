@@ -303,3 +303,16 @@ def test_english_form_errors(world, client) -> None:  # type: ignore[no-untyped-
     bad = world.citizen_a.id_number[:12] + "3" + world.citizen_a.id_number[13:]
     response = client.post("/en/login/", {"id_number": bad, "password": "x"})
     assert "resident ID" in field_row(html(response), "id_number")
+
+
+def test_a_citizen_starting_an_enterprise_service_is_told_why_and_nothing_is_created(
+    world, client
+) -> None:  # type: ignore[no-untyped-def]
+    implementation = factories.implementation(
+        dept=world.market, name="食品经营许可", applicant_kind="enterprise"
+    )
+    client.force_login(world.citizen_a)
+    response = client.post(f"/apply/{implementation.id}/", {"idempotency_key": "k"})
+    assert response.status_code == 422
+    assert "本事项仅面向法人申请人" in html(response)
+    assert not Case.objects.exists()

@@ -305,3 +305,21 @@ def test_uploaded_materials_open_for_the_case_scope_only(world, submitted) -> No
         .status_code
         == 404
     )
+
+
+def test_a_bad_page_number_keeps_the_other_filters(world, normal_item) -> None:  # type: ignore[no-untyped-def]
+    on = today()
+    red = _accepted_case(
+        world,
+        normal_item,
+        deadline=on - dt.timedelta(days=3),
+        yellow_from=on - dt.timedelta(days=6),
+    )
+    green = _accepted_case(
+        world,
+        normal_item,
+        deadline=on + dt.timedelta(days=20),
+        yellow_from=on + dt.timedelta(days=15),
+    )
+    page = html(logged_in(world.approver).get("/workbench/", {"sla": "red", "page": "999999"}))
+    assert red.number in page and green.number not in page
