@@ -34,6 +34,7 @@ class Prefill:
 
     values: dict[str, dict[str, Any]] = field(default_factory=dict)  # source -> field -> value
     licences: dict[str, ELicence] = field(default_factory=dict)  # licence type code -> licence
+    licence_types_checked: set[str] = field(default_factory=set)
     found: bool = True
 
     def value(self, path: str) -> Any:
@@ -96,6 +97,7 @@ def fetch_prefill(
     ):
         licence_types.append(implementation.licence_type.code)
     if licence_types:
+        prefill.licence_types_checked = set(licence_types)
         prefill.licences = datahub.find_licences(
             actor=actor,
             holder_id_number=applicant.id_number,
@@ -132,6 +134,10 @@ def compute_facts(
         facts["entity_years"] = on.year - est.year - ((on.month, on.day) < (est.month, est.day))
     if entity.get("region"):
         facts["entity_in_region"] = entity["region"].startswith(region_prefix)
-    if implementation.licence_type_id:
+    # Only a fact when the store was asked; never "no licence" for a question not asked.
+    if (
+        implementation.licence_type_id
+        and implementation.licence_type.code in prefill.licence_types_checked
+    ):
         facts["has_valid_licence_same_type"] = implementation.licence_type.code in prefill.licences
     return facts

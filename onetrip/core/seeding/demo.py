@@ -517,7 +517,9 @@ def generate_entities(
     count: int, regions: dict[str, Region], people: list[Person], rng: random.Random
 ) -> list[Entity]:
     """`count` enterprises: the featured one first, the rest mostly in 西湖区 and 余杭区."""
-    adults = [p for p in people if 25 <= REFERENCE_DATE.year - p.birth_date.year <= 70]
+    adults = [
+        p for p in people if not p.featured and 25 <= REFERENCE_DATE.year - p.birth_date.year <= 70
+    ]
     rep = next(p for p in people if p.featured == "chenxiaoming")
     entities = [
         Entity(
@@ -555,10 +557,13 @@ def generate_entities(
         if rng.random() < 0.5:
             brand = rng.choice(places) + brand
         if entity_type == "个体工商户":
-            name = f"{city}{r.name}{rep.name[0]}记{shop_suffix}"
+            # 杭州市西湖区罗记小吃店; a county-level city goes alone: 建德市周记培训工作室.
+            seat = r.name if r.name.endswith("市") else f"{city}{r.name}"
+            name = f"{seat}{rep.name[0]}记{shop_suffix}"
             category = "2"
         elif entity_type == "农民专业合作社":
-            name = f"{city}{r.name}{rng.choice(places)}{industry}专业合作社"
+            seat = r.name if r.name.endswith("市") else f"{city}{r.name}"
+            name = f"{seat}{rng.choice(places)}{industry}专业合作社"
             category = "3"
         elif entity_type == "个人独资企业":
             name = f"{city[:-1]}{brand}{industry}商行"
