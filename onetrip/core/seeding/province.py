@@ -615,10 +615,14 @@ def _generate_cases(
     starts_by_sla: dict[int, dict[str, list[dt.date]]] = {}
 
     def at(day: dt.date) -> dt.datetime:
+        """A moment in office hours on `day`; today, a moment that has already passed."""
         moment = dt.datetime.combine(day, office_open, SHANGHAI) + dt.timedelta(
             seconds=rng.randrange(9 * 3600)
         )
-        return min(moment, now)
+        if moment >= now:
+            midnight = dt.datetime.combine(day, dt.time(0), SHANGHAI)
+            moment = midnight + (now - midnight) * rng.random()
+        return moment
 
     event_id = first_event_id
 
@@ -642,6 +646,7 @@ def _generate_cases(
         )
         event_id += 1
 
+    minute = dt.timedelta(minutes=1)
     for k in range(n):
         case_id = first_case_id + k
         if hot_impls and rng.random() < HOT_DEPARTMENT_SHARE:
@@ -663,17 +668,29 @@ def _generate_cases(
                 starts = starts_by_sla[impl.id] = _starts_by_sla(impl, clock, today, past_workdays)
             wanted = _pick(rng, sla_names, sla_cum)
             # On some days no start gives a yellow case (e.g. a 1-day limit on a Saturday).
-            accepted_on = rng.choice(starts[wanted] or starts["red"])
+            day = rng.choice(starts[wanted] or starts["red"])
         else:
-            accepted_on = rng.choice(past_workdays[impl.promised + 5 :] or past_workdays)
+            # Anything that is not waiting on a running clock began a week or more ago.
+            day = rng.choice(past_workdays[impl.promised + 5 :] or past_workdays)
+        accepted = state not in (CaseState.DRAFT, CaseState.SUBMITTED, CaseState.NOT_ACCEPTED)
         # Most delivered cases of an instant item were approved by its rule on submission.
         instant = (
             impl.instant_rule is not None
             and state in (CaseState.DELIVERED, CaseState.ARCHIVED)
             and rng.random() < 0.8
         )
-        before = rng.randrange(60, 1200) if instant else rng.randrange(60, 3 * 86_400)
-        created = at(accepted_on) - dt.timedelta(seconds=before)
+        # The timeline is built back from the day of acceptance (or of submission).
+        anchor = at(day)
+        if instant:
+            submitted = accepted_at = anchor
+            created = submitted - dt.timedelta(seconds=rng.randrange(20, 600))
+        elif accepted:
+            accepted_at = anchor
+            submitted = accepted_at - dt.timedelta(seconds=rng.randrange(300, 2 * 86_400))
+            created = submitted - dt.timedelta(seconds=rng.randrange(60, 1800))
+        else:
+            submitted = anchor
+            created = submitted - dt.timedelta(seconds=rng.randrange(60, 1800))
         channel = _pick(rng, channels, channel_cum)
         row: dict[str, Any] = {
             "id": case_id,
@@ -693,28 +710,27 @@ def _generate_cases(
             "supplement_notice": [],
             "created_at": created,
         }
-        last_at = created
         if state == CaseState.DRAFT:
+            last_at = created
             event(case_id, applicant_id, "create", "", CaseState.DRAFT, created)
         else:
-            last_at = created + dt.timedelta(seconds=rng.randrange(30, 60 if instant else 1800))
-            row["submitted_at"] = last_at
+            last_at = submitted
+            row["submitted_at"] = submitted
             row["credit_outcome"] = _pick(rng, credit, credit_cum)
-            event(case_id, applicant_id, "submit", CaseState.DRAFT, CaseState.SUBMITTED, last_at)
+            event(case_id, applicant_id, "submit", CaseState.DRAFT, CaseState.SUBMITTED, submitted)
         if state == CaseState.NOT_ACCEPTED:
             row["not_accepted_reason"] = "不属于本机关职权范围"
             last_at += dt.timedelta(hours=rng.randint(1, 48))
-        elif state not in (CaseState.DRAFT, CaseState.SUBMITTED):
-            if not instant:
-                last_at = max(at(accepted_on), last_at + dt.timedelta(minutes=5))
-            row["accepted_at"] = last_at
+        elif accepted:
+            last_at = accepted_at
+            row["accepted_at"] = accepted_at
             row["acceptance_number"] = "SL" + row["number"]
             row["limit_days"] = impl.promised
-            deadline, statutory, yellow = clock.running(impl, accepted_on)
+            deadline, statutory, yellow = clock.running(impl, day)
             row["deadline"] = deadline
             row["statutory_deadline"] = statutory
             if state == CaseState.ACCEPTED:
-                row["clock_started_on"] = accepted_on
+                row["clock_started_on"] = day
                 row["yellow_from"] = yellow
                 row["current_step"] = rng.randrange(max(impl.steps, 1))
             elif state == CaseState.SUPPLEMENT_REQUESTED:
@@ -722,20 +738,19 @@ def _generate_cases(
                 used = rng.randint(0, max(impl.promised - 1, 0))
                 row["days_used"] = used
                 row["supplement_notice"] = ["请补充提交清晰的申请材料扫描件"]
-                last_at = max(at(_add_working_days(accepted_on, used)), last_at)
+                last_at = max(at(_add_working_days(day, used)), last_at + minute)
             else:
                 # Decided within the limit: approved, rejected, delivered or archived. The
                 # clock fields stay as they were at the decision, as the case service leaves
-                # them. Most delivered cases of an instant item were approved by its rule.
-                used = 0 if instant else rng.randint(0, impl.promised)
+                # them.
                 if instant:
                     row["instant_rule_id"], row["instant_rule_name"] = impl.instant_rule
                     row["decision_reason"] = f"智能秒办：{impl.instant_rule[1]}"
-                    row["accepted_at"] = last_at
                 else:
-                    decided_on = _add_working_days(accepted_on, used)
-                    last_at = max(at(decided_on), last_at + dt.timedelta(minutes=10))
-                row["clock_started_on"] = accepted_on
+                    used = rng.randint(0, impl.promised)
+                    decided_on = _add_working_days(day, used)
+                    last_at = max(at(decided_on), last_at + 10 * minute)
+                row["clock_started_on"] = day
                 row["yellow_from"] = yellow
                 row["decided_at"] = last_at
                 row["decided_by_id"] = None if instant else actor
@@ -744,21 +759,23 @@ def _generate_cases(
                     row["decision_reason"] = "申请材料不符合法定条件"
                     row["decision_basis"] = "《中华人民共和国行政许可法》第三十八条"
                 if state in (CaseState.DELIVERED, CaseState.ARCHIVED):
-                    method = _pick(rng, methods, method_cum)
+                    method = DeliveryMethod.ELECTRONIC
+                    if not instant:
+                        method = _pick(rng, methods, method_cum)
+                        last_at += minute * rng.randrange(1, 600)
                     row["delivery_method"] = method
                     if method == DeliveryMethod.EXPRESS:
                         row["tracking_number"] = f"SF{rng.randrange(10**12):012d}"
-                    if not instant:
-                        last_at += dt.timedelta(minutes=rng.randrange(1, 600))
                     row["delivered_at"] = last_at
                 if state == CaseState.ARCHIVED:
-                    last_at += dt.timedelta(days=rng.randint(1, 10))
+                    # Archived within ten days, and not after now.
+                    gap = min(dt.timedelta(days=rng.randint(1, 10)), (now - last_at) / 2)
+                    last_at += max(gap, dt.timedelta(seconds=1))
                     row["archived_at"] = last_at
-        last_at = min(last_at, now)
         row["updated_at"] = last_at
         if state in LAST_EVENT:
             action, from_state = LAST_EVENT[state]
-            event(case_id, actor, action, from_state, state, last_at)
+            event(case_id, None if instant else actor, action, from_state, state, last_at)
         counts.by_state[state] = counts.by_state.get(state, 0) + 1
         yield row
     counts.events = event_id - first_event_id

@@ -11,6 +11,7 @@ import threading
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from onetrip.core.seeding.demo import write_logins
 from onetrip.notify.services import outbox_worker_loop
 
 
@@ -34,8 +35,14 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         if not options["no_seed"] and not Region.objects.exists():
             self.stdout.write("Seeding the demo province (first run)…")
-            call_command("seed", scale="demo", stdout=self.stdout)
-        self._print_welcome(options["host"], options["port"])
+            call_command("seed", scale="demo", stdout=self.stdout)  # prints the demo logins
+        else:
+            write_logins(self.stdout)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nonetrip is serving on http://{options['host']}:{options['port']}/\n"
+            )
+        )
 
         stop = threading.Event()
         if not options["no_worker"]:
@@ -71,15 +78,3 @@ class Command(BaseCommand):
         finally:
             stop.set()
         sys.exit(code)
-
-    def _print_welcome(self, host: str, port: int) -> None:
-        url = f"http://{host}:{port}/"
-        self.stdout.write(self.style.SUCCESS(f"\nonetrip is serving on {url}"))
-        try:
-            from onetrip.core.seeding.demo import DEMO_PASSWORD, demo_logins
-        except ImportError:
-            return
-        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for login in demo_logins():
-            self.stdout.write(f"  {login}")
-        self.stdout.write("")
