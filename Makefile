@@ -28,8 +28,8 @@ test-postgres: $(STAMP)
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not browser"
 
 lint: $(STAMP)
-	$(BIN)/ruff check onetrip bench conftest.py
-	$(BIN)/ruff format --check onetrip bench conftest.py
+	$(BIN)/ruff check onetrip bench tests conftest.py
+	$(BIN)/ruff format --check onetrip bench tests conftest.py
 
 ## Debian's chromium and a CJK font for the browser tests, wrk for the benchmark.
 system-deps:

@@ -18,6 +18,17 @@ from onetrip.core.workdays import (
     working_days_between,
 )
 
+# The stored fields of the clock, saved together whenever the clock changes.
+CLOCK_FIELDS = (
+    "limit_days",
+    "extension_days",
+    "days_used",
+    "clock_started_on",
+    "deadline",
+    "statutory_deadline",
+    "yellow_from",
+)
+
 
 def clock_start(case: Case, *, on: dt.date) -> None:
     """Start the clock at acceptance: the day of acceptance is not counted."""

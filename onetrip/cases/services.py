@@ -437,13 +437,7 @@ def case_submit(*, actor: User, case: Case) -> Case:
         "instant_rule_name",
         "acceptance_number",
         "accepted_at",
-        "limit_days",
-        "extension_days",
-        "days_used",
-        "clock_started_on",
-        "deadline",
-        "statutory_deadline",
-        "yellow_from",
+        *deadlines.CLOCK_FIELDS,
         "decision_reason",
         "decision_basis",
         "decided_by",
@@ -550,13 +544,7 @@ def case_accept(*, actor: User, case: Case, note: str = "") -> Case:
         "accepted_at",
         "acceptance_number",
         "current_step",
-        "limit_days",
-        "extension_days",
-        "days_used",
-        "clock_started_on",
-        "deadline",
-        "statutory_deadline",
-        "yellow_from",
+        *deadlines.CLOCK_FIELDS,
     )
     _event(case, actor, "accept", from_state, note).save()
     _notify(
@@ -694,6 +682,18 @@ def case_complete_step(*, actor: User, case: Case, note: str = "") -> Case:
     return case
 
 
+def _lock_for_decision(actor: User, case: Case, action: str) -> Case:
+    """Lock the case and check a decision is allowed: right role and state, last step."""
+    case = _lock(case)
+    _check(action, actor, case)
+    if not _is_last_step(case):
+        raise WrongState(
+            _("Finish the %(step)s step first.")
+            % {"step": case.implementation.steps[case.current_step]}
+        )
+    return case
+
+
 def _approve(case: Case, actor: User | None, now: dt.datetime, *, reason: str, basis: str) -> None:
     case.state = CaseState.APPROVED
     case.decided_by, case.decided_at = actor, now
@@ -715,13 +715,7 @@ def _approve(case: Case, actor: User | None, now: dt.datetime, *, reason: str, b
 def case_approve(*, actor: User, case: Case, reason: str = "", basis: str = "") -> Case:
     """Approve at the last step: the decision records reason and legal basis (the item's when
     none is given) and the e-licence, if the item issues one, goes into the store."""
-    case = _lock(case)
-    _check("approve", actor, case)
-    if not _is_last_step(case):
-        raise WrongState(
-            _("Finish the %(step)s step first.")
-            % {"step": case.implementation.steps[case.current_step]}
-        )
+    case = _lock_for_decision(actor, case, "approve")
     from_state = case.state
     _approve(
         case,
@@ -743,18 +737,12 @@ def case_reject(*, actor: User, case: Case, reason: str, basis: str) -> Case:
     """Reject at the last step; a rejection must say why and on what legal basis."""
     errors = []
     if not (reason or "").strip():
-        errors.append(("reason", _("Say why the application is rejected.")))
+        errors.append({"field": "reason", "message": _("Say why the application is rejected.")})
     if not (basis or "").strip():
-        errors.append(("basis", _("Cite the legal basis of the rejection.")))
+        errors.append({"field": "basis", "message": _("Cite the legal basis of the rejection.")})
     if errors:
-        raise ValidationFailed(errors[0][1], field=errors[0][0], errors=errors)
-    case = _lock(case)
-    _check("reject", actor, case)
-    if not _is_last_step(case):
-        raise WrongState(
-            _("Finish the %(step)s step first.")
-            % {"step": case.implementation.steps[case.current_step]}
-        )
+        raise ValidationFailed(errors[0]["message"], field=errors[0]["field"], errors=errors)
+    case = _lock_for_decision(actor, case, "reject")
     from_state = case.state
     case.state = CaseState.REJECTED
     case.decided_by, case.decided_at = actor, _now()

@@ -1272,15 +1272,7 @@ class _CaseRunner:
                     deadlines.clock_pause(case, on=day)
                 elif event.action == "resubmit":
                     deadlines.clock_resume(case, on=day)
-            for name in (
-                "limit_days",
-                "extension_days",
-                "days_used",
-                "clock_started_on",
-                "deadline",
-                "statutory_deadline",
-                "yellow_from",
-            ):
+            for name in deadlines.CLOCK_FIELDS:
                 changes[name] = getattr(case, name)
         Case.objects.filter(pk=case.pk).update(**changes)
         SharingCall.objects.filter(case_number=case.number).update(created_at=stamps[0])

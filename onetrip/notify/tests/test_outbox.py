@@ -22,7 +22,9 @@ def test_rolled_back_change_leaves_no_notification(world):
 
 def test_worker_delivers_in_app_message_once(world, settings):
     settings.ONETRIP_NOTIFY_CHANNELS = ["in_app", "sms"]
-    services.notification_queue(recipient=world.citizen_a, event="case.accepted", title="受理", body="b")
+    services.notification_queue(
+        recipient=world.citizen_a, event="case.accepted", title="受理", body="b"
+    )
     assert OutboxMessage.objects.filter(status="pending").count() == 2
     assert services.outbox_deliver() == 2
     assert services.outbox_deliver() == 0
