@@ -110,18 +110,8 @@ def domain_error_response(request: HttpRequest, exc: DomainError) -> HttpRespons
 
 
 def _normalise_errors(errors: Any) -> list[dict[str, str]]:
-    """Services may list errors as (field, message) pairs or as dicts; the document always
-    has [{"field", "message"}]."""
-    out = []
-    for error in errors or []:
-        if isinstance(error, Mapping):
-            out.append(
-                {"field": str(error.get("field", "")), "message": str(error.get("message", ""))}
-            )
-        else:
-            field, message = error
-            out.append({"field": str(field), "message": str(message)})
-    return out
+    """Services list errors as {"field", "message"} dicts; messages may be lazy strings."""
+    return [{"field": str(e["field"]), "message": str(e["message"])} for e in errors or []]
 
 
 _SOURCES = {"body", "query", "path", "form", "file", "header", "cookie"}

@@ -40,8 +40,8 @@ def attach_error(
         form.add_error(None, summary)
         return
     pairs: list[tuple[str | None, str]] = []
-    for field, message in exc.extra.get("errors") or []:
-        pairs.append((field, str(message)))
+    for error in exc.extra.get("errors") or []:
+        pairs.append((error["field"], str(error["message"])))
     if not pairs:
         pairs.append((exc.field, exc.detail))
     for field, message in pairs:
