@@ -44,14 +44,23 @@ class ServiceItemAdmin(DepartmentScopedAdmin):
     search_fields = ("code", "name", "name_en")
 
 
-class MaterialInline(admin.TabularInline):
+class ImplementationPartInline:
+    """Materials and rules are edited by whoever may edit their implementation."""
+
+    extra = 0
+
+    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return permissions.can_edit_implementation(request.user, obj)
+
+    has_change_permission = has_add_permission = has_delete_permission = has_view_permission
+
+
+class MaterialInline(ImplementationPartInline, admin.TabularInline):
     model = Material
-    extra = 0
 
 
-class InstantApprovalRuleInline(admin.StackedInline):
+class InstantApprovalRuleInline(ImplementationPartInline, admin.StackedInline):
     model = InstantApprovalRule
-    extra = 0
 
 
 @admin.register(ItemImplementation)

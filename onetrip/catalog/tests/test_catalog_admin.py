@@ -28,6 +28,16 @@ def test_department_admin_lists_and_edits_only_own_items(client, admins):
     assert client.get(f"/admin/catalog/itemimplementation/{own.pk}/change/").status_code == 200
 
 
+def test_department_admin_edits_materials_and_rules_inline(client, admins):
+    own, _, admin = admins
+    client.force_login(admin)
+    page = client.get(f"/admin/catalog/itemimplementation/{own.pk}/change/").content.decode()
+    # editable formsets for both, not read-only displays
+    assert 'name="materials-TOTAL_FORMS"' in page
+    assert 'name="instant_rules-TOTAL_FORMS"' in page
+    assert 'name="materials-0-name"' in page
+
+
 def test_department_admin_cannot_change_other_department_item(client, admins):
     own, other, admin = admins
     client.force_login(admin)
