@@ -42,6 +42,15 @@ def enterprise_register(*, uscc: str, name: str, password: str | None = None) ->
     return user
 
 
+def admin_flags(roles: list[str]) -> dict[str, bool]:
+    """Django-admin access that follows from the roles: department admins maintain their items
+    there (scoped by catalog.permissions), system admins run it."""
+    return {
+        "is_staff": bool({Role.DEPARTMENT_ADMIN, Role.SYSTEM_ADMIN} & set(roles)),
+        "is_superuser": Role.SYSTEM_ADMIN in roles,
+    }
+
+
 @service
 def staff_create(
     *,
@@ -63,9 +72,7 @@ def staff_create(
         display_name=name,
         department=department,
         roles=sorted(set(roles)),
-        # Department admins maintain items in the Django admin; system admins run it.
-        is_staff=bool({Role.DEPARTMENT_ADMIN, Role.SYSTEM_ADMIN} & set(roles)),
-        is_superuser=Role.SYSTEM_ADMIN in roles,
+        **admin_flags(roles),
     )
     user.set_password(password) if password else user.set_unusable_password()
     user.save()

@@ -40,6 +40,7 @@ from faker import Faker
 from stdnum.cn import ric, uscc
 
 from onetrip.accounts.models import Department, Region, Role, User
+from onetrip.accounts.services import admin_flags
 from onetrip.core.seeding import catalog_loader
 from onetrip.core.workdays import SHANGHAI, subtract_working_days
 from onetrip.core.workdays import today as local_today
@@ -673,8 +674,7 @@ def seed_staff(*, password_hash: str) -> int:
                     display_name=name,
                     department=dept,
                     roles=[role],
-                    # Department admins maintain their items in the Django admin.
-                    is_staff=role == Role.DEPARTMENT_ADMIN,
+                    **admin_flags([role]),
                 )
             )
     if ADMIN_USERNAME not in existing:
@@ -686,8 +686,7 @@ def seed_staff(*, password_hash: str) -> int:
                 display_name="系统管理员",
                 department=Department.objects.filter(code=f"{PROVINCE}-ZF").first(),
                 roles=[Role.SYSTEM_ADMIN],
-                is_staff=True,
-                is_superuser=True,
+                **admin_flags([Role.SYSTEM_ADMIN]),
             )
         )
     User.objects.bulk_create(new)
