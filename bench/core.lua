@@ -1,6 +1,6 @@
 -- wrk script for `onetrip bench core`: one script, four scenarios, chosen by the first
 -- argument after `--`:
---   wrk ... -s bench/core.lua URL -- apply  TOKENS_FILE IMPLEMENTATION_ID RUN_ID THREADS
+--   wrk ... -s bench/core.lua URL -- apply  TOKENS_FILE IMPLEMENTATION_ID RUN_ID THREADS FIRST
 --   wrk ... -s bench/core.lua URL -- queue  COOKIE PATHS_FILE
 --   wrk ... -s bench/core.lua URL -- detail TOKENS_AND_NUMBERS_FILE
 --   wrk ... -s bench/core.lua URL -- pk     LOWEST_ID HIGHEST_ID
@@ -34,7 +34,7 @@ function init(args)
     implementation = args[3]
     run = args[4]
     stride = tonumber(args[5]) or 1
-    cursor = id - 1
+    cursor = (tonumber(args[6]) or 0) + id - 1
   elseif mode == "queue" then
     cookie = args[2]
     paths = read_lines(args[3])

@@ -184,9 +184,9 @@ def _instant_target(count: int, out: TextIO) -> tuple[Any, list[Any]]:
     best: tuple[Any, list[Any]] | None = None
     for impl, rules in candidates:
         prefix = impl.region.code_prefix
-        records = PopulationRecord.objects.filter(household_region_id__startswith=prefix).order_by(
-            "id"
-        )
+        records = PopulationRecord.objects.filter(
+            household_region__code__startswith=prefix
+        ).order_by("id")
         chosen = []
         open_applicants = set(
             Case.objects.filter(implementation=impl, state__in=OPEN_STATES[1:]).values_list(
@@ -301,6 +301,38 @@ def _detail_pairs(count: int) -> list[tuple[str, str]]:
     return [(tokens[applicant], number) for number, applicant in cases]
 
 
+def probe(method: str, path: str, headers: dict[str, str], body: str | None) -> dict[str, Any]:
+    """One request through Django in this process (no server): its status, how many queries
+    it runs and their time, so the load figures can be read against the work per request.
+    Made twice; the second (warm) one is reported."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(raise_request_exception=False)
+    result: dict[str, Any] = {}
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as ctx:
+            started = time.perf_counter()
+            response = client.generic(
+                method, path, data=body or "", content_type="application/json", headers=headers
+            )
+            elapsed = time.perf_counter() - started
+        times = [float(q["time"]) * 1000 for q in ctx.captured_queries]
+        slowest = max(ctx.captured_queries, key=lambda q: float(q["time"]), default=None)
+        result = {
+            "status": response.status_code,
+            "queries": len(times),
+            "db_ms": round(sum(times), 1),
+            "total_ms": round(elapsed * 1000, 1),
+            "slowest_query_ms": round(max(times, default=0.0), 1),
+            "slowest_query": (slowest["sql"][:160] + "…") if slowest else "",
+        }
+        if body and "idempotency_key" in body:  # a second apply would only replay the first
+            body = body.replace('"}', 'r"}')
+    return result
+
+
 # ------------------------------------------------------------------------------ server
 
 
@@ -358,10 +390,8 @@ class Server:
                 with urllib.request.urlopen(self.url + "/api/v1/bench/pk/1", timeout=2) as r:
                     r.read()
                 return self
-            except urllib.error.HTTPError as exc:
-                if exc.code == 404 and b"bench" not in exc.read():
-                    pass
-                return self
+            except urllib.error.HTTPError:
+                return self  # it answers: up (the probes have checked the routes)
             except OSError:
                 time.sleep(0.3)
         raise RuntimeError(f"server did not answer in 60 s; see {self.log}")
@@ -447,54 +477,100 @@ def run(database_url: str, opts: Options, out: TextIO) -> dict[str, Any]:
     run_id = f"bench{int(time.time())}"
     out.write("preparing tokens and sessions\n")
     bounds = Case.objects.aggregate(lo=Min("id"), hi=Max("id"))
-    per_run = max(2000, 300 * (opts.duration + opts.warmup))
-    implementation, citizens = _instant_target(per_run, out)
-    apply_tokens = work / "apply_tokens.txt"
-    apply_tokens.write_text("\n".join(_bearer_tokens(citizens, "bench")) + "\n")
-    approver, queue_sizes = _busiest_approver(out)
-    cookie = _session_cookie(approver)
-    queue_url = reverse("workbench:queue")
-    queue_paths = work / "queue_paths.txt"
-    queue_paths.write_text(
-        "\n".join(f"{queue_url}?sla={sla}" for sla in ("yellow", "red", "green")) + "\n"
-    )
-    detail_file = work / "detail_pairs.txt"
-    detail_file.write_text("\n".join(f"{t} {n}" for t, n in _detail_pairs(4000)) + "\n")
+    scenario_args: dict[str, list[str]] = {"ceiling": ["pk", str(bounds["lo"]), str(bounds["hi"])]}
+    probe_requests: dict[str, tuple[str, str, dict[str, str], str | None]] = {
+        "ceiling": ("GET", f"/api/v1/bench/pk/{bounds['lo']}", {}, None)
+    }
+    implementation = None
+    if "apply" in opts.scenarios:
+        per_run = 300 * (opts.warmup + opts.duration) + 100 * max(3, opts.duration // 3)
+        implementation, citizens = _instant_target(per_run, out)
+        if not citizens:
+            raise RuntimeError("No citizen qualifies for an instant-approval item.")
+        apply_tokens = work / "apply_tokens.txt"
+        apply_tokens.write_text("\n".join(_bearer_tokens(citizens, "bench")) + "\n")
+        scenario_args["apply"] = [
+            "apply",
+            str(apply_tokens),
+            str(implementation.id),
+            run_id,
+            str(opts.threads),
+        ]
+        probe_body = {"implementation_id": implementation.id, "idempotency_key": run_id + "p"}
+        probe_requests["apply"] = (
+            "POST",
+            "/api/v1/applications",
+            {"Authorization": f"Bearer {apply_tokens.read_text().split()[-1]}"},
+            json.dumps(probe_body),
+        )
+    queue_sizes: dict[str, int] = {}
+    if "queue" in opts.scenarios:
+        approver, queue_sizes = _busiest_approver(out)
+        cookie = _session_cookie(approver)
+        queue_url = reverse("workbench:queue")
+        queue_paths = work / "queue_paths.txt"
+        queue_paths.write_text(
+            "\n".join(f"{queue_url}?sla={sla}" for sla in ("yellow", "red", "green")) + "\n"
+        )
+        scenario_args["queue"] = ["queue", cookie, str(queue_paths)]
+        probe_requests["queue"] = ("GET", f"{queue_url}?sla=yellow", {"Cookie": cookie}, None)
+    if "detail" in opts.scenarios:
+        pairs = _detail_pairs(4000)
+        detail_file = work / "detail_pairs.txt"
+        detail_file.write_text("\n".join(f"{t} {n}" for t, n in pairs) + "\n")
+        scenario_args["detail"] = ["detail", str(detail_file)]
+        probe_requests["detail"] = (
+            "GET",
+            f"/api/v1/applications/{pairs[0][1]}",
+            {"Authorization": f"Bearer {pairs[0][0]}"},
+            None,
+        )
+    probes = {name: probe(*probe_requests[name]) for name in scenario_args}
     connection.close()  # the server's connections should not compete with an idle one
 
-    scenario_args = {
-        "ceiling": ["pk", str(bounds["lo"]), str(bounds["hi"])],
-        "apply": ["apply", str(apply_tokens), str(implementation.id), run_id, str(opts.threads)],
-        "queue": ["queue", cookie, str(queue_paths)],
-        "detail": ["detail", str(detail_file)],
-    }
+    # Each apply run takes its own slice of the citizens (warm-up, measured, single user).
+    slices = {"warm": 0, "main": 300 * opts.warmup, "single": 300 * (opts.warmup + opts.duration)}
+    single_duration = max(3, opts.duration // 3)
     results: dict[str, Any] = {}
-    raw: dict[str, dict] = {}
     log = work / "server.log"
     with Server(opts, database_url, log) as server:
         out.write(f"server up: {' '.join(server.cmd)}\n")
         for name in ["ceiling"] + [s for s in opts.scenarios if s != "ceiling"]:
-            args = list(scenario_args[name])
-            if opts.warmup:
-                warm = list(args)
+
+            def args_for(part: str, name: str = name) -> list[str]:
+                args = list(scenario_args[name])
                 if name == "apply":
-                    warm[3] = run_id + "w"
+                    args[3] = run_id if part == "main" else f"{run_id}{part[0]}"
+                    args.append(str(slices[part]))
+                return args
+
+            if opts.warmup:
                 run_wrk(
                     server.url,
-                    warm,
+                    args_for("warm"),
                     duration=opts.warmup,
                     connections=opts.connections,
                     threads=opts.threads,
                 )
             out.write(f"running {name} for {opts.duration}s with {opts.connections} connections\n")
-            raw[name] = run_wrk(
+            raw = run_wrk(
                 server.url,
-                args,
+                args_for("main"),
                 duration=opts.duration,
                 connections=opts.connections,
                 threads=opts.threads,
             )
-            results[name] = summarise(raw[name], results.get("ceiling"))
+            results[name] = summarise(raw, results.get("ceiling"))
+            # One user alone: the service time, without waiting behind the other 15.
+            alone = run_wrk(
+                server.url, args_for("single"), duration=single_duration, connections=1, threads=1
+            )
+            results[name]["single_user"] = {
+                "rps": summarise(alone, None)["rps"],
+                "p50_ms": round(alone["latency_us"]["p50"] / 1000, 2),
+                "p99_ms": round(alone["latency_us"]["p99"] / 1000, 2),
+            }
+            results[name]["per_request_in_process"] = probes[name]
             out.write(f"  {name}: {json.dumps(results[name], ensure_ascii=False)}\n")
 
     # The applications really are approved: count what the run wrote.
@@ -504,6 +580,7 @@ def run(database_url: str, opts: Options, out: TextIO) -> dict[str, Any]:
         results["apply"]["cases_delivered_by_rule"] = made.filter(
             state=CaseState.DELIVERED, instant_rule__isnull=False
         ).count()
+        assert implementation is not None
         results["apply"]["item"] = f"{implementation.item.code} {implementation.item.name}"
     if "queue" in results:
         results["queue"]["department_queue"] = queue_sizes

@@ -10,9 +10,9 @@ import datetime as dt
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.errors import HttpError
 
 from onetrip.cases.models import Case
-from onetrip.core.errors import NotFound
 
 router = Router()
 
@@ -26,7 +26,7 @@ class BenchRowOut(Schema):
 
 @router.get("/bench/pk/{pk}", response=BenchRowOut, auth=None, include_in_schema=False)
 def bench_pk(request: HttpRequest, pk: int) -> Case:
-    row = Case.objects.filter(pk=pk).only("id", "number", "state", "deadline").first()
-    if row is None:
-        raise NotFound("No row with this id.")
-    return row
+    try:
+        return Case.objects.only("id", "number", "state", "deadline").get(pk=pk)
+    except Case.DoesNotExist:
+        raise HttpError(404, "No row with this id.") from None

@@ -160,3 +160,21 @@ def test_seeded_history_ends_in_the_case_state_and_runs_forward(seeded):
             case.clock_started_on, case.decided_at.astimezone(SHANGHAI).date()
         )
         assert took <= case.limit_days + 1
+
+
+def test_seed_without_enterprises_gives_enterprise_items_citizen_applicants(db):
+    # given no enterprises asked for
+    # when the seed runs
+    seed_province(stdout=io.StringIO(), citizens=30, enterprises=0, cases=60)
+
+    # then every case still has an applicant with an account, and the registries match
+    assert LegalEntityRecord.objects.count() == 0
+    assert Case.objects.count() == 60
+    assert not Case.objects.exclude(applicant__kind=User.Kind.CITIZEN).exists()
+
+
+def test_seed_refuses_cases_without_applicants(db):
+    # when cases are asked for with nobody to apply, then nothing is written
+    with pytest.raises(ValueError, match="applicants"):
+        seed_province(stdout=io.StringIO(), citizens=0, enterprises=0, cases=5)
+    assert not Case.objects.exists()

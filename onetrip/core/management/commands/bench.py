@@ -68,10 +68,14 @@ class Command(BaseCommand):
             raise CommandError(f"unknown scenarios: {', '.join(sorted(unknown))}")
         runner = _runner()
         url = options["database_url"]
-        if os.environ.get("DATABASE_URL") != url:
-            # Settings are read once per process: run again with the bench database.
+        if (
+            os.environ.get("DATABASE_URL") != url
+            or os.environ.get("ONETRIP_BENCH_ENDPOINTS") != "1"
+        ):
+            # Settings are read once per process: run again with the bench database and the
+            # bench endpoints (the in-process probes call the ceiling endpoint too).
             runner.ensure_database(url, sys.stderr)
-            env = {**os.environ, "DATABASE_URL": url}
+            env = {**os.environ, "DATABASE_URL": url, "ONETRIP_BENCH_ENDPOINTS": "1"}
             argv = [
                 sys.executable,
                 "-c",
