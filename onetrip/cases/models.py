@@ -1,6 +1,7 @@
 """Cases (办件) and their history. State changes happen only in `cases.services`."""
 
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -23,6 +24,15 @@ OPEN_STATES = (
     CaseState.SUBMITTED,
     CaseState.ACCEPTED,
     CaseState.SUPPLEMENT_REQUESTED,
+)
+
+
+# States of the staff work queue.
+QUEUE_STATES = (
+    CaseState.SUBMITTED,
+    CaseState.ACCEPTED,
+    CaseState.SUPPLEMENT_REQUESTED,
+    CaseState.APPROVED,
 )
 
 
@@ -125,10 +135,23 @@ class Case(models.Model):
             )
         ]
         indexes = [
-            # The staff queue: department's open cases by deadline, and the SLA filters.
-            models.Index(fields=["department", "state", "deadline"], name="case_queue_idx"),
+            # The staff queue filtered by SLA state: department, state, then in deadline
+            # order, with yellow_from inside the index so the yellow filter needs no heap.
             models.Index(
-                fields=["department", "state", "yellow_from"], name="case_queue_yellow_idx"
+                fields=["department", "state", "deadline", "id", "yellow_from"],
+                name="case_queue_idx",
+            ),
+            # The unfiltered queue: every open case of a department, most urgent first.
+            models.Index(
+                F("department"),
+                F("deadline").asc(nulls_first=True),
+                F("id"),
+                name="case_open_queue_idx",
+                condition=Q(state__in=QUEUE_STATES),
+            ),
+            # A window clerk's queue covers the region of the hall.
+            models.Index(
+                fields=["region", "state", "deadline", "id"], name="case_region_queue_idx"
             ),
             models.Index(fields=["applicant", "-created_at"], name="case_applicant_idx"),
             models.Index(
