@@ -4,6 +4,21 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+OPEN_STATES = "('submitted', 'accepted', 'supplement_requested', 'approved')"
+
+
+def create_open_queue_index(apps, schema_editor):
+    nulls = " NULLS FIRST" if schema_editor.connection.vendor == "postgresql" else ""
+    schema_editor.execute(
+        'CREATE INDEX "case_open_queue_idx" ON "cases_case" '
+        f'("department_id", "deadline" ASC{nulls}, "id") WHERE "state" IN {OPEN_STATES}'
+    )
+
+
+def drop_open_queue_index(apps, schema_editor):
+    schema_editor.execute('DROP INDEX "case_open_queue_idx"')
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -27,9 +42,16 @@ class Migration(migrations.Migration):
             model_name='case',
             index=models.Index(fields=['department', 'state', 'deadline', 'id', 'yellow_from'], name='case_queue_idx'),
         ),
-        migrations.AddIndex(
-            model_name='case',
-            index=models.Index(models.F('department'), models.OrderBy(models.F('deadline'), nulls_first=True), models.F('id'), condition=models.Q(('state__in', ('submitted', 'accepted', 'supplement_requested', 'approved'))), name='case_open_queue_idx'),
+        # SQLite cannot say NULLS FIRST in an index, but sorts NULLs first in ascending order
+        # anyway: the same index without the clause serves the same ORDER BY there.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddIndex(
+                    model_name='case',
+                    index=models.Index(models.F('department'), models.OrderBy(models.F('deadline'), nulls_first=True), models.F('id'), condition=models.Q(('state__in', ('submitted', 'accepted', 'supplement_requested', 'approved'))), name='case_open_queue_idx'),
+                ),
+            ],
+            database_operations=[migrations.RunPython(create_open_queue_index, drop_open_queue_index)],
         ),
         migrations.AddIndex(
             model_name='case',
