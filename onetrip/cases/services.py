@@ -7,6 +7,7 @@ outbox, all in one transaction: either all of it happens or none of it does."""
 import datetime as dt
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -31,7 +32,7 @@ from onetrip.cases.models import (
 )
 from onetrip.cases.permissions import ACTIONS
 from onetrip.cases.prefill import Prefill, compute_facts, fetch_prefill
-from onetrip.catalog.models import ApplicantKind, ItemImplementation, Material
+from onetrip.catalog.models import ApplicantKind, InstantApprovalRule, ItemImplementation, Material
 from onetrip.catalog.rules import first_rule_that_holds
 from onetrip.core.errors import (
     MaterialsMissing,
@@ -152,9 +153,12 @@ def _validate_upload(upload: UploadedFile, material: Material) -> str:
     )
 
 
-def _store_upload(case: Case, material: Material, upload: UploadedFile) -> CaseMaterial:
-    content_type = _validate_upload(upload, material)
-    CaseMaterial.objects.filter(case=case, material=material).delete()
+def _store_upload(
+    case: Case, material: Material, upload: UploadedFile, content_type: str, *, replace: bool = True
+) -> CaseMaterial:
+    """Store a checked upload (see `_validate_upload`), replacing an earlier one."""
+    if replace:
+        CaseMaterial.objects.filter(case=case, material=material).delete()
     supplied = CaseMaterial(
         case=case,
         material=material,
@@ -212,21 +216,44 @@ def _missing(materials: list[Material], supplied_ids: set[int]) -> list[str]:
 # --------------------------------------------------------------------------- applying
 
 
-@service
-def case_create_draft(
+@dataclass
+class _Application:
+    """A case built in memory, with what the registries said, before anything is written."""
+
+    case: Case
+    materials: list[Material]
+    rules: list[InstantApprovalRule]
+    prefill: Prefill
+    fetched: list[CaseMaterial]  # materials satisfied by the registries, unsaved
+
+
+def _earlier_case(applicant: User, idempotency_key: str) -> Case | None:
+    """The case this applicant already made with this idempotency key, if any."""
+    if not idempotency_key:
+        return None
+    if len(idempotency_key) > 64:
+        raise ValidationFailed(
+            _("An idempotency key has at most 64 characters."), field="idempotency_key"
+        )
+    earlier = (
+        Case.objects.filter(applicant=applicant, idempotency_key=idempotency_key).order_by().first()
+    )
+    if earlier is not None:
+        earlier.created = False
+    return earlier
+
+
+def _prepare(
     *,
     actor: User,
     implementation: ItemImplementation,
-    applicant: User | None = None,
-    channel: str = Channel.WEB,
-    form_data: Mapping[str, Any] | None = None,
-    idempotency_key: str = "",
-) -> Case:
-    """A draft case with everything the registries hold already fetched (each fetch an audited
-    sharing call for this case). `actor` is the applicant, or a window clerk applying for the
-    applicant present (channel window or kiosk). With an idempotency key already used by this
-    applicant, the earlier case is returned and nothing is written (`case.created` is False)."""
-    applicant = applicant or actor
+    applicant: User,
+    channel: str,
+    form_data: Mapping[str, Any] | None,
+    idempotency_key: str,
+) -> _Application:
+    """Check who applies for what on which channel, and build the case with everything the
+    registries hold fetched (each fetch an audited sharing call for this case)."""
     if applicant != actor:
         if not actor.has_role("window_clerk"):
             raise PermissionDenied(_("Only a window clerk can apply on someone's behalf."))
@@ -239,24 +266,14 @@ def case_create_draft(
         raise ValidationFailed(
             _("Applicants apply on the web, mobile or a kiosk."), field="channel"
         )
-    if idempotency_key:
-        if len(idempotency_key) > 64:
-            raise ValidationFailed(
-                _("An idempotency key has at most 64 characters."), field="idempotency_key"
-            )
-        earlier = Case.objects.filter(applicant=applicant, idempotency_key=idempotency_key).first()
-        if earlier is not None:
-            earlier.created = False
-            return earlier
     if not implementation.is_active:
         raise NotFound(_("This service is not offered."), field="implementation")
     _check_applicant_kind(implementation, applicant)
     if not isinstance(form_data or {}, Mapping):
         raise ValidationFailed(_("The form data must be an object."), field="form_data")
 
-    now = _now()
     case = Case(
-        number=_new_case_number(implementation.region_id, _local_date(now)),
+        number=_new_case_number(implementation.region_id, _local_date(_now())),
         implementation=implementation,
         department=implementation.department,
         region_id=implementation.region_id,
@@ -282,23 +299,56 @@ def case_create_draft(
     own = prefill.values.get("population") or prefill.values.get("legal_entity") or {}
     if own.get("name"):
         case.applicant_name = own["name"]
-    if not idempotency_key:
-        case.save()
-    else:
-        try:
-            with transaction.atomic():  # a savepoint: losing the race keeps the outer work
-                case.save()
-        except IntegrityError:
-            # Another request with the same key committed first: answer with its case.
-            earlier = Case.objects.get(applicant=applicant, idempotency_key=idempotency_key)
-            earlier.created = False
-            return earlier
-    CaseMaterial.objects.bulk_create(_fetched_materials(case, materials, prefill))
-    CaseEvent.objects.create(case=case, actor=actor, action="create", to_state=case.state)
+    return _Application(
+        case, materials, rules, prefill, _fetched_materials(case, materials, prefill)
+    )
+
+
+def _insert(case: Case) -> bool:
+    """Insert the case; False when a concurrent request with the same idempotency key won."""
+    if not case.idempotency_key:
+        case.save(force_insert=True)
+        return True
+    try:
+        with transaction.atomic():  # a savepoint: losing the race keeps the outer work
+            case.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
+
+
+@service
+def case_create_draft(
+    *,
+    actor: User,
+    implementation: ItemImplementation,
+    applicant: User | None = None,
+    channel: str = Channel.WEB,
+    form_data: Mapping[str, Any] | None = None,
+    idempotency_key: str = "",
+) -> Case:
+    """A draft case with everything the registries hold already fetched (each fetch an audited
+    sharing call for this case). `actor` is the applicant, or a window clerk applying for the
+    applicant present (channel window or kiosk). With an idempotency key already used by this
+    applicant, the earlier case is returned and nothing is written (`case.created` is False)."""
+    applicant = applicant or actor
+    earlier = _earlier_case(applicant, idempotency_key)
+    if earlier is not None:
+        return earlier
+    application = _prepare(
+        actor=actor,
+        implementation=implementation,
+        applicant=applicant,
+        channel=channel,
+        form_data=form_data,
+        idempotency_key=idempotency_key,
+    )
+    case = application.case
+    if not _insert(case):
+        return _earlier_case(applicant, idempotency_key)  # type: ignore[return-value]
+    CaseMaterial.objects.bulk_create(application.fetched)
+    _event(case, actor, "create", "").save()
     case.created = True
-    case._prefill = prefill  # reused by case_submit in the same request
-    case._rules = rules
-    case._materials = materials
     return case
 
 
@@ -319,30 +369,49 @@ def case_attach_material(
             _("This material is fetched for you; nothing to upload."),
             field=f"material_{material.id}",
         )
-    return _store_upload(case, material, upload)
+    return _store_upload(case, material, upload, _validate_upload(upload, material))
 
 
-@service
-def case_submit(*, actor: User, case: Case) -> Case:
-    """Submit a draft. Refuses with one notice listing every missing material (一次告知).
-    Checks credit (信用+审批) and stores the outcome; a refusing outcome ends the case as not
-    accepted. When an instant-approval rule holds on the prefilled facts and no upload is
-    needed, the case is accepted, approved, its e-licence issued and delivered electronically
-    in this same transaction with no human step, recording the rule; otherwise it waits for a
-    window clerk's acceptance."""
-    if not (case.applicant_id == actor.id or case.submitted_by_id == actor.id):
-        raise NotFound(_("No case with this number."))
-    if case.state != CaseState.DRAFT:
-        raise WrongState(_("Only a draft can be submitted."))
-    implementation = case.implementation
-    materials = getattr(case, "_materials", None) or _materials_of(implementation)
-    supplied = set(CaseMaterial.objects.filter(case=case).values_list("material_id", flat=True))
+# Every field `_decide` may set, saved together when a draft is submitted.
+SUBMIT_FIELDS = (
+    "credit_outcome",
+    "credit_note",
+    "submitted_at",
+    "not_accepted_reason",
+    "facts",
+    "instant_rule",
+    "instant_rule_name",
+    "acceptance_number",
+    "accepted_at",
+    "current_step",
+    *deadlines.CLOCK_FIELDS,
+    "decision_reason",
+    "decision_basis",
+    "decided_by",
+    "decided_at",
+    "licence",
+    "delivery_method",
+    "delivered_at",
+)
+
+
+def _decide(
+    *,
+    actor: User,
+    case: Case,
+    materials: list[Material],
+    rules: list[InstantApprovalRule],
+    prefill: Prefill | None,
+    supplied: set[int],
+    events: list[CaseEvent],
+) -> None:
+    """Submission, in memory except for the licence and the outbox: the one-time notice, the
+    credit check, then instant approval or the wait for acceptance. Appends the history."""
     missing = _missing(materials, supplied)
     if missing:
         raise MaterialsMissing(missing)
-
+    implementation = case.implementation
     now = _now()
-    today = _local_date(now)
     verdict = current_checker().check(
         id_number=case.applicant_id_number,
         applicant_kind=case.applicant.kind,
@@ -350,9 +419,7 @@ def case_submit(*, actor: User, case: Case) -> Case:
     )
     case.credit_outcome, case.credit_note = verdict.outcome, verdict.note
     case.submitted_at = now
-    events = []
-    from_state = case.state
-    case.state = CaseState.SUBMITTED
+    from_state, case.state = case.state, CaseState.SUBMITTED
     events.append(_event(case, actor, "submit", from_state, case.credit_note))
 
     if verdict.outcome == CreditOutcome.REFUSE:
@@ -361,50 +428,47 @@ def case_submit(*, actor: User, case: Case) -> Case:
         events.append(
             _event(case, None, "credit_refuse", CaseState.SUBMITTED, case.not_accepted_reason)
         )
-        _save(case, "credit_outcome", "credit_note", "submitted_at", "not_accepted_reason")
-        CaseEvent.objects.bulk_create(events)
         _notify(
             case,
             "case.not_accepted",
             _("Case %(n)s not accepted") % {"n": case.number},
             case.not_accepted_reason,
         )
-        return case
+        return
 
     rule = None
     needs_upload = any(m.source == Material.Source.UPLOAD and m.required for m in materials)
-    if verdict.outcome in (CreditOutcome.NORMAL, CreditOutcome.PRIORITY) and not needs_upload:
-        rules = getattr(case, "_rules", None)
-        if rules is None:
-            rules = list(implementation.instant_rules.all())
-        if rules:
-            has_open = (
-                Case.objects.filter(
-                    implementation=implementation,
-                    applicant_id=case.applicant_id,
-                    state__in=OPEN_STATES[1:],
-                )
-                .exclude(pk=case.pk)
-                .exists()
-            )
-            # Submitted in a later request than the draft: ask the registries again, so the
-            # decision rests on today's facts (another audited call for this case).
-            prefill = getattr(case, "_prefill", None) or fetch_prefill(
-                actor=actor,
-                applicant=case.applicant,
-                implementation=implementation,
-                materials=materials,
-                rules=rules,
-                case_number=case.number,
-            )
-            case.facts = compute_facts(
-                prefill=prefill, implementation=implementation, on=today, has_open_case=has_open
-            )
-            rule = first_rule_that_holds(rules, case.facts)
+    if (
+        rules
+        and not needs_upload
+        and verdict.outcome in (CreditOutcome.NORMAL, CreditOutcome.PRIORITY)
+    ):
+        open_same = Case.objects.filter(
+            implementation=implementation,
+            applicant_id=case.applicant_id,
+            state__in=OPEN_STATES[1:],
+        )
+        if case.pk is not None:
+            open_same = open_same.exclude(pk=case.pk)
+        # Submitted in a later request than the draft: ask the registries again, so the
+        # decision rests on today's facts (another audited call for this case).
+        prefill = prefill or fetch_prefill(
+            actor=actor,
+            applicant=case.applicant,
+            implementation=implementation,
+            materials=materials,
+            rules=rules,
+            case_number=case.number,
+        )
+        case.facts = compute_facts(
+            prefill=prefill,
+            implementation=implementation,
+            on=_local_date(now),
+            has_open_case=open_same.exists(),
+        )
+        rule = first_rule_that_holds(rules, case.facts)
 
     if rule is None:
-        _save(case, "credit_outcome", "credit_note", "submitted_at", "facts")
-        CaseEvent.objects.bulk_create(events)
         _notify(
             case,
             "case.submitted",
@@ -412,7 +476,7 @@ def case_submit(*, actor: User, case: Case) -> Case:
             _("Your application for %(item)s was submitted and awaits acceptance.")
             % {"item": implementation.item.name},
         )
-        return case
+        return
 
     # 智能秒办: accepted, approved, licensed and delivered with no human step.
     note = _("Instant approval by rule “%(rule)s”") % {"rule": rule.name}
@@ -427,26 +491,6 @@ def case_submit(*, actor: User, case: Case) -> Case:
         now,
     )
     events.append(_event(case, None, "deliver", CaseState.APPROVED, note))
-    _save(
-        case,
-        "credit_outcome",
-        "credit_note",
-        "submitted_at",
-        "facts",
-        "instant_rule",
-        "instant_rule_name",
-        "acceptance_number",
-        "accepted_at",
-        *deadlines.CLOCK_FIELDS,
-        "decision_reason",
-        "decision_basis",
-        "decided_by",
-        "decided_at",
-        "licence",
-        "delivery_method",
-        "delivered_at",
-    )
-    CaseEvent.objects.bulk_create(events)
     _notify(
         case,
         "case.approved",
@@ -454,6 +498,33 @@ def case_submit(*, actor: User, case: Case) -> Case:
         _("%(item)s was approved at once; your e-licence is in your licence wallet.")
         % {"item": implementation.item.name},
     )
+
+
+@service
+def case_submit(*, actor: User, case: Case) -> Case:
+    """Submit a draft. Refuses with one notice listing every missing material (一次告知).
+    Checks credit (信用+审批) and stores the outcome; a refusing outcome ends the case as not
+    accepted. When an instant-approval rule holds on the prefilled facts and no upload is
+    needed, the case is accepted, approved, its e-licence issued and delivered electronically
+    in this same transaction with no human step, recording the rule; otherwise it waits for a
+    window clerk's acceptance."""
+    if not (case.applicant_id == actor.id or case.submitted_by_id == actor.id):
+        raise NotFound(_("No case with this number."))
+    case = _lock(case)
+    if case.state != CaseState.DRAFT:
+        raise WrongState(_("Only a draft can be submitted."))
+    events: list[CaseEvent] = []
+    _decide(
+        actor=actor,
+        case=case,
+        materials=_materials_of(case.implementation),
+        rules=list(case.implementation.instant_rules.all()),
+        prefill=None,
+        supplied=set(case.materials.values_list("material_id", flat=True)),
+        events=events,
+    )
+    _save(case, *SUBMIT_FIELDS)
+    CaseEvent.objects.bulk_create(events)
     return case
 
 
@@ -468,10 +539,16 @@ def case_apply(
     files: Mapping[int, UploadedFile] | None = None,
     idempotency_key: str = "",
 ) -> Case:
-    """Create, attach and submit in one go: either a submitted (or instantly approved) case
-    exists afterwards or nothing was written. The same idempotency key again returns the
-    first case (`case.created` False) and changes nothing."""
-    case = case_create_draft(
+    """Create and submit in one go (what `case_create_draft`, `case_attach_material` and
+    `case_submit` do, with the same rules): either a submitted, not accepted or instantly
+    approved case exists afterwards, or nothing was written. The case is decided in memory
+    and inserted once. The same idempotency key again returns the first case
+    (`case.created` False) and changes nothing."""
+    applicant = applicant or actor
+    earlier = _earlier_case(applicant, idempotency_key)
+    if earlier is not None:
+        return earlier
+    application = _prepare(
         actor=actor,
         implementation=implementation,
         applicant=applicant,
@@ -479,15 +556,34 @@ def case_apply(
         form_data=form_data,
         idempotency_key=idempotency_key,
     )
-    if not case.created:
-        return case
-    by_id = {m.id: m for m in case._materials}
+    case = application.case
+    by_id = {m.id: m for m in application.materials}
+    uploads = []
     for material_id, upload in (files or {}).items():
         material = by_id.get(int(material_id))
-        if material is None:
+        if material is None or material.source != Material.Source.UPLOAD:
             raise NotFound(_("This material does not belong to the service."), field="files")
-        case_attach_material(actor=actor, case=case, material=material, upload=upload)
-    case = case_submit(actor=actor, case=case)
+        uploads.append((material, upload, _validate_upload(upload, material)))
+    events = [_event(case, actor, "create", "")]
+    _decide(
+        actor=actor,
+        case=case,
+        materials=application.materials,
+        rules=application.rules,
+        prefill=application.prefill,
+        supplied={m.material_id for m in application.fetched} | {m.id for m, _, _ in uploads},
+        events=events,
+    )
+    if not _insert(case):
+        # A concurrent request with the same key won: answer with its case, undo this one.
+        earlier = Case.objects.get(applicant=applicant, idempotency_key=idempotency_key)
+        earlier.created = False
+        transaction.set_rollback(True)
+        return earlier
+    CaseMaterial.objects.bulk_create(application.fetched)
+    for material, upload, content_type in uploads:
+        _store_upload(case, material, upload, content_type, replace=False)
+    CaseEvent.objects.bulk_create(events)
     case.created = True
     return case
 
@@ -508,10 +604,9 @@ def case_intake(
     only if the application succeeds."""
     if not actor.has_role("window_clerk"):
         raise PermissionDenied(_("Only a window clerk takes in applications."))
-    applicant = applicant_for_id_number(id_number=applicant_id_number)
     return case_apply(
         actor=actor,
-        applicant=applicant,
+        applicant=applicant_for_id_number(id_number=applicant_id_number),
         implementation=implementation,
         channel=channel,
         form_data=form_data,
@@ -624,7 +719,7 @@ def case_resubmit(
         material = materials.get(int(material_id))
         if material is None or material.source != Material.Source.UPLOAD:
             raise NotFound(_("This material does not belong to the service."), field="files")
-        _store_upload(case, material, upload)
+        _store_upload(case, material, upload, _validate_upload(upload, material))
     from_state = case.state
     case.state = CaseState.ACCEPTED
     deadlines.clock_resume(case, on=_local_date(_now()))
