@@ -11,6 +11,12 @@ def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_catalog_cache(settings):  # type: ignore[no-untyped-def]
+    # Test databases reuse ids across tests: a cached implementation would leak between them.
+    settings.ONETRIP_CATALOG_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def world(db):  # type: ignore[no-untyped-def]
     """Two departments in two regions, applicants, and staff for each side of 收办分离."""

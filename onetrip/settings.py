@@ -122,6 +122,10 @@ ONETRIP_ALLOWED_UPLOAD_TYPES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = ONETRIP_MAX_UPLOAD_BYTES + 1024 * 1024
 
+# Applying reads the implementation, its materials and rules from a per-process cache this
+# many seconds old at most (0: always from the database).
+ONETRIP_CATALOG_CACHE_SECONDS = int(os.environ.get("ONETRIP_CATALOG_CACHE_SECONDS", "30"))
+
 # Yellow SLA state starts when this share of the time limit is left (RULES: 20 %).
 ONETRIP_SLA_YELLOW_SHARE = float(os.environ.get("ONETRIP_SLA_YELLOW_SHARE", "0.2"))
 

@@ -29,7 +29,7 @@ from onetrip.cases.selectors import (
     sla_state,
 )
 from onetrip.catalog.models import ItemImplementation
-from onetrip.catalog.selectors import implementation_detail
+from onetrip.catalog.selectors import implementation_detail, implementation_for_apply
 from onetrip.core.auth import applicant_auth, staff_auth, window_clerk_auth
 from onetrip.core.errors import NotFound, ValidationFailed
 
@@ -332,7 +332,7 @@ def apply(request: HttpRequest) -> Status:
     files = _uploads(request)
     case = services.case_apply(
         actor=request.auth,
-        implementation=implementation_detail(implementation_id=payload.implementation_id),
+        implementation=implementation_for_apply(implementation_id=payload.implementation_id),
         channel=payload.channel,
         form_data=payload.form_data,
         files=files,

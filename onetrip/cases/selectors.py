@@ -11,7 +11,6 @@ from onetrip.cases.permissions import ACTIONS, visible_cases
 from onetrip.core.errors import ValidationFailed
 from onetrip.core.workdays import today
 
-
 # What a queue row shows (pages and API): the case, its SLA inputs and the item's names.
 QUEUE_ROW_FIELDS = (
     "number",

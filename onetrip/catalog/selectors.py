@@ -1,5 +1,8 @@
 """Reads of the public service guide."""
 
+import time
+
+from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 
 from onetrip.accounts.models import Region, User
@@ -75,6 +78,27 @@ def implementation_detail(*, implementation_id: int) -> ItemImplementation:
     )
     if implementation is None:
         raise NotFound("No such service implementation.", field="implementation")
+    return implementation
+
+
+# Per-process read cache of what applying needs (implementation, materials, rules). Not shared
+# state: each app server keeps its own copy, and a catalog edit reaches every server within
+# ONETRIP_CATALOG_CACHE_SECONDS. Applying reads the catalog on every request; it changes
+# a few times a day.
+_for_apply: dict[int, tuple[float, ItemImplementation]] = {}
+
+
+def implementation_for_apply(*, implementation_id: int) -> ItemImplementation:
+    """An active implementation with its materials and rules, as `implementation_detail`, but
+    served from a short per-process cache (ONETRIP_CATALOG_CACHE_SECONDS, 0 turns it off)."""
+    ttl = settings.ONETRIP_CATALOG_CACHE_SECONDS
+    now = time.monotonic()
+    hit = _for_apply.get(implementation_id)
+    if ttl > 0 and hit is not None and now - hit[0] < ttl:
+        return hit[1]
+    implementation = implementation_detail(implementation_id=implementation_id)
+    if ttl > 0:
+        _for_apply[implementation_id] = (now, implementation)
     return implementation
 
 
