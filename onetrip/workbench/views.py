@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,7 +20,7 @@ from onetrip.accounts.models import Role, User
 from onetrip.cases import selectors as case_selectors
 from onetrip.cases import services as case_services
 from onetrip.cases.deadlines import working_days_left
-from onetrip.cases.models import Case, Channel
+from onetrip.cases.models import Case, CaseState, Channel
 from onetrip.cases.permissions import access_case
 from onetrip.catalog import selectors as catalog_selectors
 from onetrip.catalog.models import Material
@@ -79,8 +80,17 @@ def queue(request: HttpRequest) -> HttpResponse:
         )[offset : offset + PAGE_SIZE + 1]
     )
     has_next = len(cases) > PAGE_SIZE
+    # Labels and links made once per page, not once per row: the queue is the busiest page.
+    state_labels = {value: str(label) for value, label in CaseState.choices}
+    case_url = reverse("workbench:case", args=["0"])[:-2]
     rows = [
-        {"case": c, "sla": case_selectors.sla_state(c), "days_left": working_days_left(c)}
+        {
+            "case": c,
+            "url": f"{case_url}{c.number}/",
+            "state_label": state_labels[c.state],
+            "sla": case_selectors.sla_state(c),
+            "days_left": working_days_left(c),
+        }
         for c in cases[:PAGE_SIZE]
     ]
     params = request.GET.copy()
