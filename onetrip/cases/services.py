@@ -304,17 +304,21 @@ def _prepare(
     )
 
 
-def _insert(case: Case) -> bool:
-    """Insert the case; False when a concurrent request with the same idempotency key won."""
+def _insert(case: Case) -> Case | None:
+    """Insert the case. When a concurrent request with the same idempotency key committed
+    first, return that request's case instead and roll back everything this one wrote."""
     if not case.idempotency_key:
         case.save(force_insert=True)
-        return True
+        return None
     try:
-        with transaction.atomic():  # a savepoint: losing the race keeps the outer work
+        with transaction.atomic():  # a savepoint, so the lost race can be answered
             case.save(force_insert=True)
     except IntegrityError:
-        return False
-    return True
+        earlier = Case.objects.get(applicant=case.applicant, idempotency_key=case.idempotency_key)
+        earlier.created = False
+        transaction.set_rollback(True)
+        return earlier
+    return None
 
 
 @service
@@ -344,8 +348,9 @@ def case_create_draft(
         idempotency_key=idempotency_key,
     )
     case = application.case
-    if not _insert(case):
-        return _earlier_case(applicant, idempotency_key)  # type: ignore[return-value]
+    earlier = _insert(case)
+    if earlier is not None:
+        return earlier
     CaseMaterial.objects.bulk_create(application.fetched)
     _event(case, actor, "create", "").save()
     case.created = True
@@ -574,11 +579,8 @@ def case_apply(
         supplied={m.material_id for m in application.fetched} | {m.id for m, _, _ in uploads},
         events=events,
     )
-    if not _insert(case):
-        # A concurrent request with the same key won: answer with its case, undo this one.
-        earlier = Case.objects.get(applicant=applicant, idempotency_key=idempotency_key)
-        earlier.created = False
-        transaction.set_rollback(True)
+    earlier = _insert(case)
+    if earlier is not None:
         return earlier
     CaseMaterial.objects.bulk_create(application.fetched)
     for material, upload, content_type in uploads:
