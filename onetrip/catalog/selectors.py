@@ -17,8 +17,10 @@ def item_list(
     region: str | None = None,
     applicant_kind: str | None = None,
     query: str = "",
+    with_implementations: bool = False,
 ) -> QuerySet[ServiceItem]:
-    """Items offered somewhere (or in `region` and the regions above it), filtered."""
+    """Items offered somewhere (or in `region` and the regions above it), filtered; with
+    `with_implementations`, their active implementations, materials and rules prefetched."""
     qs = ServiceItem.objects.select_related("competent_department").filter(
         implementations__is_active=True
     )
@@ -32,7 +34,22 @@ def item_list(
         qs = qs.filter(implementations__applicant_kind__in=[applicant_kind, "both"])
     if query:
         qs = qs.filter(Q(name__icontains=query) | Q(name_en__icontains=query) | Q(code=query))
-    return qs.distinct().order_by("code")
+    qs = qs.distinct().order_by("code")
+    if with_implementations:
+        qs = qs.prefetch_related(
+            Prefetch(
+                "implementations",
+                queryset=ItemImplementation.objects.filter(is_active=True).prefetch_related(
+                    "materials", "instant_rules"
+                ),
+            )
+        )
+    return qs
+
+
+def region_list() -> list[Region]:
+    """The province, its cities and counties (a small table), for region filters."""
+    return list(Region.objects.order_by("code"))
 
 
 def _region_and_ancestors(code: str) -> list[str]:

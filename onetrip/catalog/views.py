@@ -2,15 +2,13 @@
 guide of one item with its materials, fees, limits, channels and instant approval."""
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from onetrip.accounts.models import Region
 from onetrip.catalog import selectors
-from onetrip.catalog.models import ApplicantKind, ItemImplementation, LifeTheme
+from onetrip.catalog.models import ApplicantKind, LifeTheme
 from onetrip.core.errors import NotFound
 
 PAGE_SIZE = 20
@@ -31,11 +29,6 @@ DEPARTMENT_KINDS = [
 ]
 
 
-def _regions() -> list[Region]:
-    """The province and its cities and counties, for the region filter (a small table)."""
-    return list(Region.objects.order_by("code"))
-
-
 def _clean_choice(value: str | None, choices: list[tuple[str, object]]) -> str:
     return value if value in {key for key, _label in choices} else ""
 
@@ -53,13 +46,7 @@ def guide(request: HttpRequest) -> HttpResponse:
         region=region or None,
         applicant_kind=kind or None,
         query=query,
-    ).prefetch_related(
-        Prefetch(
-            "implementations",
-            queryset=ItemImplementation.objects.filter(is_active=True).prefetch_related(
-                "materials", "instant_rules"
-            ),
-        )
+        with_implementations=True,
     )
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
@@ -85,7 +72,7 @@ def guide(request: HttpRequest) -> HttpResponse:
             "department_kinds": DEPARTMENT_KINDS,
             "themes": LifeTheme.choices,
             "applicant_kinds": ApplicantKind.choices,
-            "regions": _regions(),
+            "regions": selectors.region_list(),
             "selected": {
                 "dept": department,
                 "theme": theme,
