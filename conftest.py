@@ -17,6 +17,12 @@ def _no_catalog_cache(settings):  # type: ignore[no-untyped-def]
     settings.ONETRIP_CATALOG_CACHE_SECONDS = 0
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+    # Uploaded materials of a test go to its own temporary folder, never to var/.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def world(db):  # type: ignore[no-untyped-def]
     """Two departments in two regions, applicants, and staff for each side of 收办分离."""
@@ -42,3 +48,26 @@ def world(db):  # type: ignore[no-untyped-def]
         roles=["supervisor"], dept=factories.department(kind="office", region="330000")
     )
     return w
+
+
+@pytest.fixture
+def instant(world):  # type: ignore[no-untyped-def]
+    """An ID-only item of the civil affairs department with an instant-approval rule that the
+    1960-born citizens of the world meet."""
+    return factories.implementation(dept=world.civil, rules=[factories.SENIOR_RULE])
+
+
+@pytest.fixture
+def upload_item(world):  # type: ignore[no-untyped-def]
+    """A normal item (review, then approval) that needs one upload besides the fetched ID."""
+    return factories.implementation(
+        dept=world.civil,
+        name="困难群众临时救助",
+        promised=10,
+        allows_extension=True,
+        max_extension_days=5,
+        materials=[
+            {"name": "身份证明", "source": "registry", "registry_field": "population.resident_id"},
+            {"name": "收入证明", "name_en": "Proof of income", "source": "upload"},
+        ],
+    )

@@ -48,25 +48,6 @@ def post_json(client: Client, url: str, data: object, **extra: str):  # type: ig
     return client.post(url, data=json.dumps(data), content_type="application/json", **extra)
 
 
-@pytest.fixture
-def instant(world):  # type: ignore[no-untyped-def]
-    """An ID-only item with an instant-approval rule the 1960-born citizens meet."""
-    return factories.implementation(dept=world.civil, rules=[factories.SENIOR_RULE])
-
-
-@pytest.fixture
-def upload_item(world):  # type: ignore[no-untyped-def]
-    """An item that needs one uploaded form besides the fetched ID."""
-    return factories.implementation(
-        dept=world.civil,
-        name="困难救助申请",
-        materials=[
-            {"name": "身份证明", "source": "registry", "registry_field": "population.resident_id"},
-            {"name": "申请表", "source": "upload"},
-        ],
-    )
-
-
 def png(name: str = "form.png") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, b"\x89PNG\r\n\x1a\n" + b"0" * 100, content_type="image/png")
 
@@ -198,7 +179,7 @@ def test_missing_materials_are_one_422_notice_and_nothing_is_written(world, uplo
     assert response.status_code == 422
     body = problem(response)
     assert body["type"].endswith("/materials-missing")
-    assert body["missing"] == ["申请表"]
+    assert body["missing"] == ["收入证明"]
     assert counts() == before
 
 
@@ -318,7 +299,7 @@ def test_draft_upload_submit_step_by_step(world, upload_item) -> None:  # type: 
 
     # then the draft is made, the early submit lists what is missing, and the last one submits
     assert draft.status_code == 201 and draft.json()["state"] == CaseState.DRAFT
-    assert early.status_code == 422 and problem(early)["missing"] == ["申请表"]
+    assert early.status_code == 422 and problem(early)["missing"] == ["收入证明"]
     assert upload.status_code == 201 and upload.json()["material_id"] == material.id
     assert submitted.status_code == 200 and submitted.json()["state"] == CaseState.SUBMITTED
     # and submitting again is a wrong-state conflict

@@ -155,18 +155,18 @@ def _accepted_case(world, item, *, deadline: dt.date, yellow_from: dt.date) -> C
     return Case.objects.get(pk=case.pk)
 
 
-def test_queue_sorts_by_deadline_and_filters_by_sla(world, normal_item) -> None:  # type: ignore[no-untyped-def]
+def test_queue_sorts_by_deadline_and_filters_by_sla(world, upload_item) -> None:  # type: ignore[no-untyped-def]
     on = today()
     red = _accepted_case(
         world,
-        normal_item,
+        upload_item,
         deadline=on - dt.timedelta(days=3),
         yellow_from=on - dt.timedelta(days=6),
     )
-    yellow = _accepted_case(world, normal_item, deadline=on + dt.timedelta(days=1), yellow_from=on)
+    yellow = _accepted_case(world, upload_item, deadline=on + dt.timedelta(days=1), yellow_from=on)
     green = _accepted_case(
         world,
-        normal_item,
+        upload_item,
         deadline=on + dt.timedelta(days=20),
         yellow_from=on + dt.timedelta(days=15),
     )
@@ -185,14 +185,14 @@ def test_queue_sorts_by_deadline_and_filters_by_sla(world, normal_item) -> None:
 
 
 def test_queue_pages_without_counting_the_table_in_a_fixed_number_of_queries(
-    world, normal_item
+    world, upload_item
 ) -> None:  # type: ignore[no-untyped-def]
     # given more accepted cases than one page holds
     on = today()
     for i in range(27):
         _accepted_case(
             world,
-            normal_item,
+            upload_item,
             deadline=on + dt.timedelta(days=i),
             yellow_from=on + dt.timedelta(days=i - 2),
         )
@@ -212,7 +212,7 @@ def test_queue_pages_without_counting_the_table_in_a_fixed_number_of_queries(
     assert len(first.captured_queries) == len(second.captured_queries) <= 8
 
 
-def test_queue_filter_answers_htmx_with_the_results_only(world, normal_item) -> None:  # type: ignore[no-untyped-def]
+def test_queue_filter_answers_htmx_with_the_results_only(world, upload_item) -> None:  # type: ignore[no-untyped-def]
     response = logged_in(world.approver).get(
         "/workbench/", {"sla": "red"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="queue-results"
     )
@@ -223,30 +223,30 @@ def test_queue_filter_answers_htmx_with_the_results_only(world, normal_item) -> 
 # --------------------------------------------------------------------------- intake
 
 
-def test_window_intake_shows_a_bad_id_next_to_its_field(world, normal_item) -> None:  # type: ignore[no-untyped-def]
+def test_window_intake_shows_a_bad_id_next_to_its_field(world, upload_item) -> None:  # type: ignore[no-untyped-def]
     clerk = logged_in(world.clerk)
     bad = world.citizen_b.id_number[:17] + ("1" if world.citizen_b.id_number[17] != "1" else "2")
     response = clerk.post(
         "/workbench/intake/",
-        {"applicant_id": bad, "implementation": normal_item.id, "idempotency_key": "w1"},
+        {"applicant_id": bad, "implementation": upload_item.id, "idempotency_key": "w1"},
     )
     assert response.status_code == 422
     assert "校验码不正确" in field_row(html(response), "applicant_id")
     assert not Case.objects.exists()
 
 
-def test_window_intake_submits_for_the_applicant_on_the_window_channel(world, normal_item) -> None:  # type: ignore[no-untyped-def]
+def test_window_intake_submits_for_the_applicant_on_the_window_channel(world, upload_item) -> None:  # type: ignore[no-untyped-def]
     clerk = logged_in(world.clerk)
-    upload = normal_item.materials.get(source="upload")
+    upload = upload_item.materials.get(source="upload")
     # choosing the service shows its upload field
-    chosen = html(clerk.get("/workbench/intake/", {"implementation": normal_item.id}))
+    chosen = html(clerk.get("/workbench/intake/", {"implementation": upload_item.id}))
     assert f'name="material_{upload.id}"' in chosen
     # a missing upload is marked on its field
     missing = clerk.post(
         "/workbench/intake/",
         {
             "applicant_id": world.citizen_b.id_number,
-            "implementation": normal_item.id,
+            "implementation": upload_item.id,
             "idempotency_key": "w2",
         },
     )
@@ -258,7 +258,7 @@ def test_window_intake_submits_for_the_applicant_on_the_window_channel(world, no
         "/workbench/intake/",
         {
             "applicant_id": world.citizen_b.id_number,
-            "implementation": normal_item.id,
+            "implementation": upload_item.id,
             "idempotency_key": "w3",
             f"material_{upload.id}": factories.pdf_upload(),
         },
@@ -307,17 +307,17 @@ def test_uploaded_materials_open_for_the_case_scope_only(world, submitted) -> No
     )
 
 
-def test_a_bad_page_number_keeps_the_other_filters(world, normal_item) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_page_number_keeps_the_other_filters(world, upload_item) -> None:  # type: ignore[no-untyped-def]
     on = today()
     red = _accepted_case(
         world,
-        normal_item,
+        upload_item,
         deadline=on - dt.timedelta(days=3),
         yellow_from=on - dt.timedelta(days=6),
     )
     green = _accepted_case(
         world,
-        normal_item,
+        upload_item,
         deadline=on + dt.timedelta(days=20),
         yellow_from=on + dt.timedelta(days=15),
     )
