@@ -297,7 +297,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     searched = False
     if form.is_bound and form.is_valid():
         searched = True
-        licence = datahub_selectors.licence_by_verification_code(code=form.cleaned_data["code"])
+        licence = datahub_selectors.licence_verification(code=form.cleaned_data["code"])
         if licence is None:
             form.add_error("code", _("No e-licence has this verification code."))
     return render(

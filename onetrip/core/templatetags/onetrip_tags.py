@@ -1,5 +1,5 @@
 """Template helpers shared by every page: bilingual names, the language switch, SLA colours,
-masking and the unread-message count in the header. Presentation only: no business rules."""
+and the unread-message count in the header. Presentation only: no business rules."""
 
 from typing import Any
 
@@ -80,13 +80,6 @@ def switch_language_url(context: dict, language: str) -> str:
 @register.filter
 def sla_class(state: Any) -> str:
     return f"sla sla-{state or 'none'}"
-
-
-@register.filter
-def masked_id(number: str) -> str:
-    """Resident ID or USCC with the middle hidden (first 6 and last 4 shown)."""
-    number = number or ""
-    return number[:6] + "*" * (len(number) - 10) + number[-4:] if len(number) > 10 else number
 
 
 @register.simple_tag(takes_context=True)
@@ -203,10 +196,3 @@ def absolute(value: Any) -> Any:
         return abs(value)
     except TypeError:
         return value
-
-
-@register.filter
-def masked_name(name: str) -> str:
-    """Keep the family name (RULES: masking defaults)."""
-    name = name or ""
-    return name[:1] + "*" * (len(name) - 1) if len(name) > 1 else name
