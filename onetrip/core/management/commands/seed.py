@@ -1,6 +1,6 @@
 """`onetrip seed --scale demo|province`: load the demo province or a province-sized data set."""
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 # Default sizes per scale; --citizens, --enterprises and --cases override them.
 SCALES: dict[str, dict[str, int]] = {
@@ -30,13 +30,15 @@ class Command(BaseCommand):
         }
         for name, value in sizes.items():
             if value < 0:
-                self.stderr.write(f"--{name} cannot be negative")
-                raise SystemExit(2)
-        if scale == "province":
-            from onetrip.core.seeding.province import seed_province
+                raise CommandError(f"--{name} cannot be negative")
+        try:
+            if scale == "province":
+                from onetrip.core.seeding.province import seed_province
 
-            seed_province(stdout=self.stdout, **sizes)
-        else:
-            from onetrip.core.seeding.demo import seed_demo
+                seed_province(stdout=self.stdout, **sizes)
+            else:
+                from onetrip.core.seeding.demo import seed_demo
 
-            seed_demo(stdout=self.stdout, **sizes)
+                seed_demo(stdout=self.stdout, **sizes)
+        except ValueError as exc:  # a size combination the seed cannot honour
+            raise CommandError(str(exc)) from None
