@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from psycopg import OperationalError
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/onetrip_bench"
 SCENARIOS = ("ceiling", "apply", "queue", "detail")
@@ -74,7 +75,11 @@ class Command(BaseCommand):
         ):
             # Settings are read once per process: run again with the bench database and the
             # bench endpoints (the in-process probes call the ceiling endpoint too).
-            runner.ensure_database(url, sys.stderr)
+            try:
+                runner.ensure_database(url, sys.stderr)
+            except OperationalError as exc:  # one readable line, not a traceback
+                first = str(exc).strip().splitlines()[0]
+                raise CommandError(f"cannot reach the bench database {url}: {first}") from None
             env = {**os.environ, "DATABASE_URL": url, "ONETRIP_BENCH_ENDPOINTS": "1"}
             argv = [
                 sys.executable,
