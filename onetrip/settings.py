@@ -126,6 +126,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = ONETRIP_MAX_UPLOAD_BYTES + 1024 * 1024
 # many seconds old at most (0: always from the database).
 ONETRIP_CATALOG_CACHE_SECONDS = int(os.environ.get("ONETRIP_CATALOG_CACHE_SECONDS", "30"))
 
+# Password guessing: this many failed logins for one identity lock it for this long.
+ONETRIP_LOGIN_MAX_FAILURES = int(os.environ.get("ONETRIP_LOGIN_MAX_FAILURES", "5"))
+ONETRIP_LOGIN_LOCK_MINUTES = int(os.environ.get("ONETRIP_LOGIN_LOCK_MINUTES", "15"))
+
 # Yellow SLA state starts when this share of the time limit is left (RULES: 20 %).
 ONETRIP_SLA_YELLOW_SHARE = float(os.environ.get("ONETRIP_SLA_YELLOW_SHARE", "0.2"))
 

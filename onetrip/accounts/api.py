@@ -2,21 +2,13 @@
 
 from datetime import datetime
 
-from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from onetrip.accounts.services import api_token_create, api_token_revoke
+from onetrip.accounts.services import api_token_create, api_token_revoke, login_check
 from onetrip.core.auth import any_user_auth
-from onetrip.core.errors import DomainError
 
 router = Router()
-
-
-class InvalidCredentials(DomainError):
-    status = 401
-    type_slug = "invalid-credentials"
-    title = "Invalid credentials"
 
 
 class TokenIn(Schema):
@@ -50,9 +42,7 @@ class MeOut(Schema):
     "/tokens", response={201: TokenOut}, auth=None, summary="Log in and get a bearer token"
 )
 def token_create(request: HttpRequest, payload: TokenIn) -> Status:
-    user = authenticate(request, username=payload.username, password=payload.password)
-    if user is None:
-        raise InvalidCredentials("Wrong username or password, or the account is disabled.")
+    user = login_check(request=request, identity=payload.username, password=payload.password)
     token, secret = api_token_create(user=user, name=payload.name)
     return Status(
         201,

@@ -126,3 +126,14 @@ class ApiToken(models.Model):
     @staticmethod
     def new_secret() -> str:
         return "ot_" + secrets.token_urlsafe(32)
+
+
+class LoginFailure(models.Model):
+    """One failed login for an identity (resident ID, USCC or username), kept to slow down
+    password guessing; cleared by a successful login."""
+
+    identity = models.CharField(max_length=150)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["identity", "at"], name="login_failure_idx")]

@@ -1,11 +1,17 @@
 """Writes on identities: registering applicants and staff, API tokens."""
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from onetrip.accounts.identifiers import validate_resident_id, validate_uscc
-from onetrip.accounts.models import ApiToken, Department, Role, User
-from onetrip.core.errors import NotFound, ValidationFailed
+from onetrip.accounts.models import ApiToken, Department, LoginFailure, Role, User
+from onetrip.core.errors import InvalidCredentials, NotFound, TooManyAttempts, ValidationFailed
 from onetrip.core.services import service
 
 
@@ -109,6 +115,32 @@ def applicant_for_id_number(*, id_number: str) -> User:
             _("No entity with this credit code is in the legal-entity registry."), field="id_number"
         )
     return enterprise_register(uscc=number, name=entity.name)
+
+
+def login_check(*, request: HttpRequest | None, identity: str, password: str) -> User:
+    """The active user with this identity and password. After ONETRIP_LOGIN_MAX_FAILURES
+    failures within ONETRIP_LOGIN_LOCK_MINUTES the identity is refused for that long, even
+    with the right password; every failure is recorded (and kept when the refusal rolls back
+    the caller's work), a success clears them."""
+    raw = (identity or "").strip()
+    # Resident IDs and credit codes are written with upper-case letters; staff names as given.
+    username = raw.replace(" ", "").upper() if len(raw.replace(" ", "")) == 18 else raw
+    key = username.upper()[:150]
+    since = timezone.now() - timedelta(minutes=settings.ONETRIP_LOGIN_LOCK_MINUTES)
+    failures = LoginFailure.objects.filter(identity=key, at__gte=since)
+    if failures.count() >= settings.ONETRIP_LOGIN_MAX_FAILURES:
+        raise TooManyAttempts(
+            _("Too many failed attempts: try again in %(minutes)d minutes.")
+            % {"minutes": settings.ONETRIP_LOGIN_LOCK_MINUTES},
+            field="id_number",
+        )
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        with transaction.atomic():
+            LoginFailure.objects.create(identity=key)
+        raise InvalidCredentials(_("The number or the password is wrong."), field="id_number")
+    LoginFailure.objects.filter(identity=key).delete()
+    return user
 
 
 @service

@@ -66,3 +66,17 @@ class UnsupportedMediaType(DomainError):
     status = 415
     type_slug = "unsupported-media-type"
     title = "Unsupported file type"
+
+
+class InvalidCredentials(DomainError):
+    status = 401
+    type_slug = "invalid-credentials"
+    title = "Invalid credentials"
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed logins for one identity: refused for a while, whatever the password."""
+
+    status = 429
+    type_slug = "too-many-attempts"
+    title = "Too many attempts"

@@ -5,12 +5,12 @@ import uuid
 from collections.abc import Iterable
 
 from django import forms
-from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from onetrip.accounts.identifiers import validate_resident_id, validate_uscc
 from onetrip.accounts.models import User
+from onetrip.accounts.services import login_check
 from onetrip.catalog.models import Material
 from onetrip.core.errors import DomainError, MaterialsMissing
 
@@ -87,14 +87,14 @@ class LoginForm(forms.Form):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        user = authenticate(
-            self.request, username=cleaned.get("id_number"), password=cleaned.get("password")
-        )
-        if user is None:
-            raise forms.ValidationError(
-                _("The number or the password is wrong."), code="invalid_login"
+        try:
+            self.user = login_check(
+                request=self.request,
+                identity=cleaned.get("id_number") or "",
+                password=cleaned.get("password") or "",
             )
-        self.user = user
+        except DomainError as exc:  # wrong password, or locked after too many
+            raise forms.ValidationError(exc.detail, code=exc.type_slug) from None
         return cleaned
 
 
