@@ -38,28 +38,15 @@ class LicenceVerifyOut(Schema):
     status: str
 
     @staticmethod
-    def resolve_issuer(obj: LicenceVerification) -> str:
+    def resolve_issuer(obj: LicenceVerification | ELicence) -> str:
         return obj.issuer.name
 
 
-class LicenceOut(Schema):
+class LicenceOut(LicenceVerifyOut):
     """A licence as its holder sees it: nothing masked, with the verification code."""
 
-    number: str
-    licence_type: LicenceTypeOut
-    holder_name: str
-    holder_id_number: str
-    issuer: str
-    issued_on: dt.date
-    valid_until: dt.date | None
-    trust_level: str
-    status: str
     verification_code: str
     case_number: str
-
-    @staticmethod
-    def resolve_issuer(obj: ELicence) -> str:
-        return obj.issuer.name
 
     @staticmethod
     def resolve_status(obj: ELicence) -> str:

@@ -36,6 +36,25 @@ def read_catalog() -> dict[str, Any]:
     return json.loads(CATALOG_FILE.read_text(encoding="utf-8"))
 
 
+def _upsert(model: Any, wanted: dict[str, dict[str, Any]], *, key: str = "code") -> int:
+    """Create the rows of `wanted` ({key value: field values}) that are missing and update the
+    ones whose values differ, in bulk; returns how many rows were written."""
+    existing = model.objects.in_bulk(list(wanted), field_name=key)
+    new, changed = [], []
+    for key_value, values in wanted.items():
+        current = existing.get(key_value)
+        if current is None:
+            new.append(model(**{key: key_value}, **values))
+        elif any(getattr(current, f) != v for f, v in values.items()):
+            for f, v in values.items():
+                setattr(current, f, v)
+            changed.append(current)
+    model.objects.bulk_create(new)
+    if changed and wanted:
+        model.objects.bulk_update(changed, list(next(iter(wanted.values()))))
+    return len(new) + len(changed)
+
+
 # ---------------------------------------------------------------------------------------------
 # Regions
 
@@ -47,31 +66,20 @@ def load_regions(*, region_model: Any = None) -> int:
     (`apps.get_model("accounts", "Region")`); by default the current model is used."""
     if region_model is None:
         from onetrip.accounts.models import Region as region_model
-    existing = {r.code: r for r in region_model.objects.all()}
     written = 0
     with transaction.atomic():
         for level in LEVELS:  # parents before children, so foreign keys always resolve
-            new, changed = [], []
-            for row in read_regions():
-                if row["level"] != level:
-                    continue
-                values = {
+            wanted = {
+                row["code"]: {
                     "name": row["name"],
                     "name_en": row["name_en"],
                     "level": row["level"],
                     "parent_id": row["parent"],
                 }
-                current = existing.get(row["code"])
-                if current is None:
-                    new.append(region_model(code=row["code"], **values))
-                elif any(getattr(current, k) != v for k, v in values.items()):
-                    for k, v in values.items():
-                        setattr(current, k, v)
-                    changed.append(current)
-            region_model.objects.bulk_create(new)
-            if changed:
-                region_model.objects.bulk_update(changed, ["name", "name_en", "level", "parent"])
-            written += len(new) + len(changed)
+                for row in read_regions()
+                if row["level"] == level
+            }
+            written += _upsert(region_model, wanted)
     return written
 
 
@@ -139,19 +147,7 @@ def load_departments(*, region_codes: Iterable[str] | None = None) -> dict[str, 
                 "region_id": code,
             }
     with transaction.atomic():
-        existing = Department.objects.in_bulk(list(wanted), field_name="code")
-        new, changed = [], []
-        for code, values in wanted.items():
-            current = existing.get(code)
-            if current is None:
-                new.append(Department(code=code, **values))
-            elif any(getattr(current, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(current, k, v)
-                changed.append(current)
-        Department.objects.bulk_create(new)
-        if changed:
-            Department.objects.bulk_update(changed, ["name", "name_en", "kind", "region"])
+        _upsert(Department, wanted)
     return Department.objects.in_bulk(list(wanted), field_name="code")
 
 
@@ -166,20 +162,7 @@ def load_licence_types() -> dict[str, Any]:
     fields = ["name", "name_en", "holder_kind", "validity_years"]
     rows = {row["code"]: row for row in read_catalog()["licence_types"]}
     with transaction.atomic():
-        existing = LicenceType.objects.in_bulk(list(rows), field_name="code")
-        new, changed = [], []
-        for code, row in rows.items():
-            values = {f: row[f] for f in fields}
-            current = existing.get(code)
-            if current is None:
-                new.append(LicenceType(code=code, **values))
-            elif any(getattr(current, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(current, k, v)
-                changed.append(current)
-        LicenceType.objects.bulk_create(new)
-        if changed:
-            LicenceType.objects.bulk_update(changed, fields)
+        _upsert(LicenceType, {code: {f: row[f] for f in fields} for code, row in rows.items()})
     return LicenceType.objects.in_bulk(list(rows), field_name="code")
 
 
@@ -282,27 +265,6 @@ def implementation_code(item_code: str, region_code: str, level: str) -> str:
     return f"{digit}{region_code}{item_code}"
 
 
-IMPLEMENTATION_FIELDS = [
-    "applicant_kind",
-    "conditions",
-    "fee",
-    "fee_note",
-    "statutory_limit_days",
-    "promised_limit_days",
-    "visits_required",
-    "online",
-    "mobile",
-    "window",
-    "online_suitable",
-    "special_steps",
-    "processing_steps",
-    "allows_extension",
-    "max_extension_days",
-    "licence_type",
-    "department",
-]
-
-
 def _implementation_values(impl: dict[str, Any], licence_types: dict[str, Any]) -> dict[str, Any]:
     channels = set(impl["channels"])
     licence = licence_types[impl["licence_type"]] if impl["licence_type"] else None
@@ -352,44 +314,28 @@ def load_catalog(*, region_codes: Iterable[str] | None = None) -> dict[str, int]
         abbr = {k["kind"]: k["abbr"] for k in data["department_kinds"]}
 
         # Service items: the six uniform elements.
-        item_fields = [
-            "name",
-            "name_en",
-            "item_type",
-            "competent_department",
-            "implementing_body",
-            "legal_basis",
-            "theme",
-        ]
-        existing_items = ServiceItem.objects.in_bulk(field_name="code")
-        new_items, changed_items = [], []
-        for row in data["items"]:
-            values = {
-                "name": row["name"],
-                "name_en": row["name_en"],
-                "item_type": row["type"],
-                "competent_department_id": departments[
-                    f"{province}-{abbr[row['department_kind']]}"
-                ].pk,
-                "implementing_body": row["implementing_body"],
-                "legal_basis": row["legal_basis"],
-                "theme": row["theme"],
-            }
-            current = existing_items.get(row["code"])
-            if current is None:
-                new_items.append(ServiceItem(code=row["code"], **values))
-            elif any(getattr(current, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(current, k, v)
-                changed_items.append(current)
-        ServiceItem.objects.bulk_create(new_items)
-        if changed_items:
-            ServiceItem.objects.bulk_update(changed_items, item_fields)
+        _upsert(
+            ServiceItem,
+            {
+                row["code"]: {
+                    "name": row["name"],
+                    "name_en": row["name_en"],
+                    "item_type": row["type"],
+                    "competent_department_id": departments[
+                        f"{province}-{abbr[row['department_kind']]}"
+                    ].pk,
+                    "implementing_body": row["implementing_body"],
+                    "legal_basis": row["legal_basis"],
+                    "theme": row["theme"],
+                }
+                for row in data["items"]
+            },
+        )
         items = ServiceItem.objects.in_bulk([r["code"] for r in data["items"]], field_name="code")
 
         # Implementations (实施清单), one per item and region of the item's level.
-        existing_impls = ItemImplementation.objects.in_bulk(field_name="code")
-        new_impls, changed_impls, rows_by_code = [], [], {}
+        before = set(ItemImplementation.objects.values_list("code", flat=True))
+        wanted, rows_by_code = {}, {}
         for row in data["items"]:
             for region_code in codes:
                 if regions[region_code].level != row["level"]:
@@ -400,23 +346,13 @@ def load_catalog(*, region_codes: Iterable[str] | None = None) -> dict[str, int]
                 values["department_id"] = departments[
                     f"{region_code}-{abbr[row['department_kind']]}"
                 ].pk
-                current = existing_impls.get(code)
-                if current is None:
-                    new_impls.append(
-                        ItemImplementation(
-                            code=code, item=items[row["code"]], region_id=region_code, **values
-                        )
-                    )
-                elif any(getattr(current, k) != v for k, v in values.items()):
-                    for k, v in values.items():
-                        setattr(current, k, v)
-                    changed_impls.append(current)
-        ItemImplementation.objects.bulk_create(new_impls)
-        if changed_impls:
-            ItemImplementation.objects.bulk_update(changed_impls, IMPLEMENTATION_FIELDS)
+                values["item_id"] = items[row["code"]].pk
+                values["region_id"] = region_code
+                wanted[code] = values
+        _upsert(ItemImplementation, wanted)
 
         # Materials and rules only for implementations created now (cases may use the others).
-        created = ItemImplementation.objects.filter(code__in=[i.code for i in new_impls])
+        created = ItemImplementation.objects.filter(code__in=set(wanted) - before)
         materials, rules = [], []
         for impl in created:
             spec = rows_by_code[impl.code]["implementation"]
@@ -451,5 +387,5 @@ def load_catalog(*, region_codes: Iterable[str] | None = None) -> dict[str, int]
         "licence_types": len(licence_types),
         "items": len(items),
         "implementations": ItemImplementation.objects.filter(code__in=list(rows_by_code)).count(),
-        "implementations_created": len(new_impls),
+        "implementations_created": len(set(wanted) - before),
     }
