@@ -2,6 +2,7 @@
 
 import pytest
 
+from onetrip.datahub import services as datahub
 from onetrip.testing import factories
 
 
@@ -27,6 +28,7 @@ def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
 def world(db):  # type: ignore[no-untyped-def]
     """Two departments in two regions, applicants, and staff for each side of 收办分离."""
     factories.regions()
+    datahub.base_registries_ensure()
     civil = factories.department(kind="civil_affairs", region="330106", name="西湖区民政局")
     market = factories.department(
         kind="market_regulation", region="330110", name="余杭区市场监管局"

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "onetrip.core",
     "onetrip.accounts",
+    "onetrip.audit",
     "onetrip.datahub",
     "onetrip.catalog",
     "onetrip.notify",

@@ -5,12 +5,35 @@ import secrets
 from datetime import date
 from typing import Any
 
+from django.utils import timezone
+
 from onetrip.accounts.models import Department, User
+from onetrip.audit import chain
 from onetrip.core.services import service
-from onetrip.datahub.models import ELicence, LicenceType, SharingCall
+from onetrip.datahub import base_registries
+from onetrip.datahub.models import (
+    AccessGrant,
+    ApiClient,
+    Dataset,
+    DatasetField,
+    ELicence,
+    Grade,
+    LicenceType,
+    SharingCall,
+    SharingCallSubject,
+)
 from onetrip.datahub.prefill import PrefillSource, prefill_sources
 
 CASE_PREFILL = "case-prefill"
+
+
+def _log_call(*, subject_key: str, actor: User | None, **values: Any) -> None:
+    call_id, _, _ = chain.append(
+        SharingCall, {**values, "actor_id": actor.pk if actor else None, "keys": [subject_key]}
+    )
+    SharingCallSubject.objects.create(
+        call_id=call_id, subject_key=subject_key, created_at=timezone.now()
+    )
 
 
 @service
@@ -32,10 +55,10 @@ def share_fields(
     if unknown:
         raise KeyError(f"{source_key} has no fields {unknown}")
     values = source.fetch(subject_key, fields)
-    SharingCall.objects.create(
+    _log_call(
         consumer=consumer,
         actor=actor,
-        registry=source_key,
+        dataset_code=source_key,
         subject_key=subject_key,
         fields=fields,
         purpose=purpose,
@@ -69,10 +92,10 @@ def find_licences(
     ):
         if licence.valid_until is None or licence.valid_until >= today:
             found[licence.licence_type.code] = licence
-    SharingCall.objects.create(
+    _log_call(
         consumer=CASE_PREFILL,
         actor=actor,
-        registry="elicence",
+        dataset_code="elicence",
         subject_key=holder_id_number,
         fields=licence_type_codes,
         purpose=purpose,
@@ -121,3 +144,55 @@ def licence_issue(
         case_number=case_number,
         data=data or {},
     )
+
+
+@service
+def base_registries_ensure() -> dict[str, int]:
+    """Put the core's base registries (population, legal entity, e-licence) into the resource
+    catalog with their owners and schemas, and the platform's case-prefill client with its
+    grants on them. Idempotent: schemas are brought back to the code's definition, grants and
+    departments are created only when missing."""
+    owners = {}
+    for key, (kind, abbr, name) in base_registries.OWNERS.items():
+        owners[key], _ = Department.objects.get_or_create(
+            code=f"{base_registries.PROVINCE}-{abbr}",
+            defaults={"name": name, "kind": kind, "region_id": base_registries.PROVINCE},
+        )
+    datasets = []
+    for spec in base_registries.BASE_DATASETS:
+        spec = dict(spec)
+        fields = spec.pop("fields")
+        owner = owners[spec.pop("owner")]
+        dataset, _ = Dataset.objects.update_or_create(
+            code=spec.pop("code"), defaults={**spec, "department": owner}
+        )
+        for position, field in enumerate(fields):
+            DatasetField.objects.update_or_create(
+                dataset=dataset,
+                name=field["name"],
+                defaults={**{k: v for k, v in field.items() if k != "name"}, "position": position},
+            )
+        DatasetField.objects.filter(dataset=dataset).exclude(
+            name__in=[f["name"] for f in fields]
+        ).delete()
+        datasets.append((dataset, [f["name"] for f in fields]))
+    client, _ = ApiClient.objects.get_or_create(
+        name=base_registries.PREFILL_CLIENT,
+        kind=ApiClient.Kind.DEPARTMENT_SYSTEM,
+        defaults={"department": owners["big_data"], "rate_limit_per_minute": 1_000_000},
+    )
+    for dataset, names in datasets:
+        AccessGrant.objects.update_or_create(
+            client=client,
+            dataset=dataset,
+            status=AccessGrant.Status.GRANTED,
+            defaults={
+                "fields": names,
+                "purpose": "办件预填：申请人本人数据，替代纸质材料",
+                "legal_basis": "《浙江省保障“最多跑一次”改革规定》第十三条",
+                "max_grade": Grade.CORE,
+                "expires_on": date(2099, 12, 31),
+                "decided_at": timezone.now(),
+            },
+        )
+    return {"datasets": len(datasets)}

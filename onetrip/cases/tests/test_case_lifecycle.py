@@ -33,8 +33,8 @@ def test_apply_prefills_through_audited_sharing_calls(world):
     case = services.case_create_draft(actor=world.citizen_a, implementation=impl)
     # then the fields were fetched and each fetch was logged with the case as purpose
     assert case.prefilled["population"]["household_address"].startswith("浙江省杭州市")
-    call = SharingCall.objects.get(case_number=case.number, registry="population")
-    assert call.subject_key == world.citizen_a.id_number
+    call = SharingCall.objects.get(case_number=case.number, dataset_code="population")
+    assert call.keys == [world.citizen_a.id_number]
     assert set(call.fields) >= {"household_address", "resident_id"}
     assert case.number in call.purpose
     assert case.materials.count() == 2

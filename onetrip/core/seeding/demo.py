@@ -44,6 +44,7 @@ from onetrip.accounts.services import admin_flags
 from onetrip.core.seeding import catalog_loader
 from onetrip.core.workdays import SHANGHAI, subtract_working_days
 from onetrip.core.workdays import today as local_today
+from onetrip.datahub import services as datahub
 from onetrip.datahub.models import ELicence, LegalEntityRecord, LicenceType, PopulationRecord
 
 DEMO_PASSWORD = "demo12345"
@@ -704,6 +705,7 @@ def seed_base(*, stdout: TextIO | None = None, password_hash: str | None = None)
         counts["staff_added"] = seed_staff(
             password_hash=password_hash or make_password(DEMO_PASSWORD)
         )
+        counts.update(datahub.base_registries_ensure())
     out(
         f"base: {Region.objects.count()} regions, {counts['departments']} departments, "
         f"{counts['items']} items, {counts['implementations']} implementations, "

@@ -94,7 +94,7 @@ def test_instant_item_start_shows_prefilled_values_then_submit_shows_the_licence
     case_url = start_draft(client, instant)
     case = Case.objects.get(applicant=world.citizen_a)
     assert case.state == CaseState.DRAFT
-    assert SharingCall.objects.filter(case_number=case.number, registry="population").exists()
+    assert SharingCall.objects.filter(case_number=case.number, dataset_code="population").exists()
     draft_page = html(client.get(case_url))
     assert world.citizen_a.id_number in draft_page
     assert "户籍地址" in draft_page and "已为您自动获取" in draft_page

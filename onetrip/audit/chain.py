@@ -1,0 +1,170 @@
+"""Hash chains over append-only tables: the sharing-call log and the audit log.
+
+Each entry stores `prev_hash` (the hash of the entry before it) and
+`hash = sha256(prev_hash + sha256(canonical content))`, numbered by `seq` without gaps. Editing,
+deleting or reordering any entry breaks the chain at that entry, and `verify` names it.
+
+Appending takes the chain's head row lock for the rest of the transaction, so concurrent
+writers line up; on PostgreSQL the lock, the hash and the insert are one statement (one round
+trip), which keeps the serialised part of a sharing call short.
+"""
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.backends.signals import connection_created
+from django.db.models import Model
+from django.utils import timezone
+
+GENESIS = "0" * 64
+_CHAIN_COLUMNS = {"id", "seq", "prev_hash", "hash"}
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, dt.date | Decimal):
+        return str(value)
+    raise TypeError(f"cannot hash {type(value).__name__}")
+
+
+def content_hash(model: type[Model], values: dict[str, Any]) -> str:
+    """SHA-256 of an entry's chained fields as canonical JSON (sorted keys, UTC times)."""
+    content = {name: values.get(name) for name in model.CHAINED_FIELDS}  # type: ignore[attr-defined]
+    text = json.dumps(
+        content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_default
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def link_hash(prev_hash: str, row_hash: str) -> str:
+    return hashlib.sha256((prev_hash + row_hash).encode()).hexdigest()
+
+
+def _sqlite_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def install_sqlite_functions() -> None:
+    """Give SQLite the `onetrip_sha256` function PostgreSQL has as `sha256`."""
+
+    def on_connect(sender: Any, connection: Any, **kwargs: Any) -> None:
+        if connection.vendor == "sqlite":
+            connection.connection.create_function(
+                "onetrip_sha256", 1, _sqlite_sha256, deterministic=True
+            )
+
+    connection_created.connect(on_connect, weak=False, dispatch_uid="onetrip-sqlite-sha256")
+
+
+def append(model: type[Model], values: dict[str, Any]) -> tuple[int, int, str]:
+    """Insert one entry at the end of `model.CHAIN`; returns (id, seq, hash). Must run inside
+    the caller's transaction: the entry and whatever it records commit or vanish together,
+    and the chain head stays locked until then."""
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if f.attname not in _CHAIN_COLUMNS]
+    unknown = set(values) - {f.attname for f in fields} - {f.name for f in fields}
+    if unknown:
+        raise TypeError(f"{meta.label} has no fields {sorted(unknown)}")
+    values = {f.attname: values.get(f.attname, values.get(f.name, f.get_default())) for f in fields}
+    if values.get("created_at") is None:
+        values["created_at"] = timezone.now()
+    row_hash = content_hash(model, values)
+    chain = model.CHAIN  # type: ignore[attr-defined]
+    names = [f.attname for f in fields]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    params = [f.get_db_prep_save(values[n], connection) for f, n in zip(fields, names, strict=True)]
+    table = connection.ops.quote_name(meta.db_table)
+    for _attempt in range(2):
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                casts = ", ".join(f"%s::{f.db_type(connection)}" for f in fields)
+                cursor.execute(
+                    "WITH head AS (UPDATE audit_chainhead SET seq = seq + 1,"
+                    " prev_hash = last_hash,"
+                    " last_hash = encode(sha256(convert_to(last_hash || %s, 'UTF8')), 'hex')"
+                    " WHERE chain = %s RETURNING seq, prev_hash, last_hash)"
+                    f" INSERT INTO {table} ({columns}, seq, prev_hash, hash)"
+                    f" SELECT {casts}, seq, prev_hash, last_hash FROM head"
+                    " RETURNING id, seq, hash",
+                    [row_hash, chain, *params],
+                )
+                row = cursor.fetchone()
+            else:
+                cursor.execute(
+                    "UPDATE audit_chainhead SET seq = seq + 1, prev_hash = last_hash,"
+                    " last_hash = onetrip_sha256(last_hash || %s)"
+                    " WHERE chain = %s RETURNING seq, prev_hash, last_hash",
+                    [row_hash, chain],
+                )
+                head = cursor.fetchone()
+                row = None
+                if head is not None:
+                    placeholders = ", ".join(["%s"] * (len(params) + 3))
+                    cursor.execute(
+                        f"INSERT INTO {table} ({columns}, seq, prev_hash, hash)"
+                        f" VALUES ({placeholders}) RETURNING id, seq, hash",
+                        [*params, *head],
+                    )
+                    row = cursor.fetchone()
+            if row is not None:
+                return row[0], row[1], row[2]
+            # A chain's first entry (or a freshly flushed database): start the chain.
+            cursor.execute(
+                "INSERT INTO audit_chainhead (chain, seq, last_hash, prev_hash)"
+                " VALUES (%s, 0, %s, %s) ON CONFLICT (chain) DO NOTHING",
+                [chain, GENESIS, GENESIS],
+            )
+    raise RuntimeError(f"could not append to chain {chain}")
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    chain: str
+    entries: int
+    broken_seq: int | None = None  # the first entry that does not verify
+    broken_id: int | None = None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_seq is None
+
+
+def _entries(model: type[Model]) -> Iterator[dict[str, Any]]:
+    names = ["id", "seq", "prev_hash", "hash", *model.CHAINED_FIELDS]  # type: ignore[attr-defined]
+    return model._default_manager.order_by("seq").values(*names).iterator(chunk_size=5000)
+
+
+def verify(model: type[Model]) -> ChainReport:
+    """Recompute the chain of `model` from its first entry and report the first entry whose
+    number, link or content does not match, or a tail cut off after the last entry."""
+    from onetrip.audit.models import ChainHead
+
+    chain = model.CHAIN  # type: ignore[attr-defined]
+    expected_prev, expected_seq, count = GENESIS, 1, 0
+    for entry in _entries(model):
+        count += 1
+        seq, entry_id = entry["seq"], entry["id"]
+        if seq != expected_seq:
+            return ChainReport(chain, count, seq, entry_id, f"entry {expected_seq} is missing")
+        if entry["prev_hash"] != expected_prev:
+            return ChainReport(
+                chain, count, seq, entry_id, "its previous hash does not match the entry before"
+            )
+        if entry["hash"] != link_hash(entry["prev_hash"], content_hash(model, entry)):
+            return ChainReport(chain, count, seq, entry_id, "its content was changed")
+        expected_prev, expected_seq = entry["hash"], seq + 1
+    head = ChainHead.objects.filter(chain=chain).first()
+    last_seq = expected_seq - 1
+    if head is not None and (head.seq != last_seq or head.last_hash != expected_prev):
+        return ChainReport(
+            chain, count, last_seq + 1, None, f"entries after {last_seq} were removed"
+        )
+    return ChainReport(chain, count)
