@@ -18,7 +18,18 @@ def chain_legacy_calls(apps, schema_editor):
         chain="sharing", defaults={"last_hash": chain.GENESIS, "prev_hash": chain.GENESIS}
     )
     subject_model = apps.get_model("datahub", "SharingCallSubject")
-    for old in legacy.objects.order_by("created_at", "id").iterator():
+    batch: list = []
+
+    def flush() -> None:
+        calls = call_model.objects.bulk_create([call for call, _ in batch])
+        subject_model.objects.bulk_create(
+            subject_model(call_id=call.pk, subject_key=key, created_at=call.created_at)
+            for call, (_, key) in zip(calls, batch, strict=True)
+        )
+        batch.clear()
+
+    # In batches: a province upgrading carries millions of rows.
+    for old in legacy.objects.order_by("created_at", "id").iterator(chunk_size=2000):
         values = {
             "client_id": None,
             "consumer": old.consumer,
@@ -38,10 +49,12 @@ def chain_legacy_calls(apps, schema_editor):
         head.seq += 1
         head.prev_hash = head.last_hash
         head.last_hash = chain.link_hash(head.prev_hash, chain.content_hash(call_model, values))
-        call = call_model.objects.create(
-            **values, seq=head.seq, prev_hash=head.prev_hash, hash=head.last_hash
-        )
-        subject_model.objects.create(call=call, subject_key=old.subject_key, created_at=old.created_at)
+        call = call_model(**values, seq=head.seq, prev_hash=head.prev_hash, hash=head.last_hash)
+        batch.append((call, old.subject_key))
+        if len(batch) >= 2000:
+            flush()
+    if batch:
+        flush()
     head.save()
 
 
