@@ -123,8 +123,22 @@ ONETRIP_ALLOWED_UPLOAD_TYPES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = ONETRIP_MAX_UPLOAD_BYTES + 1024 * 1024
 
+# Ingestion (归集): the largest file a steward may load, rows checked between two progress
+# writes, how often a running load shows it is alive, after how long without a sign of life
+# it is taken for dead (its process was killed), and how often an idle worker looks for work.
+ONETRIP_INGEST_MAX_BYTES = int(os.environ.get("ONETRIP_INGEST_MAX_BYTES", str(512 * 1024 * 1024)))
+ONETRIP_INGEST_BATCH_ROWS = int(os.environ.get("ONETRIP_INGEST_BATCH_ROWS", "5000"))
+ONETRIP_INGEST_HEARTBEAT_SECONDS = float(os.environ.get("ONETRIP_INGEST_HEARTBEAT_SECONDS", "15"))
+ONETRIP_INGEST_STALE_SECONDS = float(os.environ.get("ONETRIP_INGEST_STALE_SECONDS", "180"))
+ONETRIP_INGEST_POLL_SECONDS = float(os.environ.get("ONETRIP_INGEST_POLL_SECONDS", "2"))
+
 # Applying reads the implementation, its materials and rules from a per-process cache this
 # many seconds old at most (0: always from the database).
+# Data vault: how far ahead a consent may run; working days a steward has to answer a
+# correction request (the rule text names no number: [check] with the province).
+ONETRIP_CONSENT_MAX_DAYS = int(os.environ.get("ONETRIP_CONSENT_MAX_DAYS", "365"))
+ONETRIP_CORRECTION_DAYS = int(os.environ.get("ONETRIP_CORRECTION_DAYS", "5"))
+
 ONETRIP_CATALOG_CACHE_SECONDS = int(os.environ.get("ONETRIP_CATALOG_CACHE_SECONDS", "30"))
 
 # Password guessing: this many failed logins for one identity lock it for this long.

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.backends.signals import connection_created
-from django.db.models import Model
+from django.db.models import Field, JSONField, Model
 from django.utils import timezone
 
 GENESIS = "0" * 64
@@ -45,6 +46,29 @@ def content_hash(model: type[Model], values: dict[str, Any]) -> str:
 
 def link_hash(prev_hash: str, row_hash: str) -> str:
     return hashlib.sha256((prev_hash + row_hash).encode()).hexdigest()
+
+
+def _as_stored(field: Field, value: Any) -> Any:
+    """The value as the database will give it back, so the hash written now is the hash
+    `verify` recomputes later: a model instance becomes its key, 3.0 in an integer column 3,
+    JSON goes through an encoder (a date inside becomes its ISO string, int keys strings), a naive
+    time gets the current zone. A text too long for its column is refused rather than hashed
+    in full and stored cut (PostgreSQL's cast would cut it silently, SQLite would keep it)."""
+    if value is None:
+        return None
+    if isinstance(value, Model):
+        value = value.pk
+    if isinstance(field, JSONField):
+        return json.loads(json.dumps(value, cls=field.encoder or DjangoJSONEncoder))
+    value = field.to_python(value)
+    if isinstance(value, dt.datetime) and timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    if isinstance(value, str) and field.max_length and len(value) > field.max_length:
+        raise ValueError(
+            f"{field.model._meta.label}.{field.name} takes at most {field.max_length}"
+            f" characters, got {len(value)}"
+        )
+    return value
 
 
 def _sqlite_sha256(text: str) -> str:
@@ -75,6 +99,7 @@ def append(model: type[Model], values: dict[str, Any]) -> tuple[int, int, str]:
     values = {f.attname: values.get(f.attname, values.get(f.name, f.get_default())) for f in fields}
     if values.get("created_at") is None:
         values["created_at"] = timezone.now()
+    values = {f.attname: _as_stored(f, values[f.attname]) for f in fields}
     row_hash = content_hash(model, values)
     chain = model.CHAIN  # type: ignore[attr-defined]
     names = [f.attname for f in fields]
@@ -153,7 +178,14 @@ def verify(model: type[Model]) -> ChainReport:
         count += 1
         seq, entry_id = entry["seq"], entry["id"]
         if seq != expected_seq:
-            return ChainReport(chain, count, seq, entry_id, f"entry {expected_seq} is missing")
+            # The first broken entry is the missing one; name the survivor after it too.
+            return ChainReport(
+                chain,
+                count,
+                expected_seq,
+                None,
+                f"it is missing (the next entry is {seq}, id {entry_id})",
+            )
         if entry["prev_hash"] != expected_prev:
             return ChainReport(
                 chain, count, seq, entry_id, "its previous hash does not match the entry before"
@@ -163,6 +195,9 @@ def verify(model: type[Model]) -> ChainReport:
         expected_prev, expected_seq = entry["hash"], seq + 1
     head = ChainHead.objects.filter(chain=chain).first()
     last_seq = expected_seq - 1
+    if head is None and count:
+        # Entries exist only after their head was written: a missing head was deleted.
+        return ChainReport(chain, count, last_seq + 1, None, "the chain's head record is missing")
     if head is not None and (head.seq != last_seq or head.last_hash != expected_prev):
         return ChainReport(
             chain, count, last_seq + 1, None, f"entries after {last_seq} were removed"

@@ -30,7 +30,8 @@ def audit_record(
         object_id = object_id or str(target.pk)
     values = {
         "actor_id": actor.pk if actor else None,
-        "actor_label": str(actor) if actor else "system",
+        # The column holds 128 characters; a 150-character username must not break the append.
+        "actor_label": str(actor)[:128] if actor else "system",
         "action": action,
         "object_type": object_type,
         "object_id": object_id,

@@ -107,3 +107,35 @@ def available_actions(*, user: User, case: Case) -> list[str]:
     if "extend" in actions and not case.implementation.allows_extension:
         actions.remove("extend")
     return actions
+
+
+# A case in one of these states is over: nothing more happens to it but archiving.
+CLOSED_STATES = (
+    CaseState.NOT_ACCEPTED,
+    CaseState.REJECTED,
+    CaseState.DELIVERED,
+    CaseState.ARCHIVED,
+)
+
+
+def case_numbers_closed(*, numbers: list[str]) -> set[str]:
+    """Which of these case numbers belong to closed cases (the data vault shows a covert
+    access once its case is closed)."""
+    if not numbers:
+        return set()
+    return set(
+        Case.objects.filter(number__in=set(numbers), state__in=CLOSED_STATES).values_list(
+            "number", flat=True
+        )
+    )
+
+
+def case_numbers_of_applicant(*, user: User, numbers: list[str]) -> set[str]:
+    """Which of these case numbers are the user's own applications (the vault links them)."""
+    if not numbers or not user.is_authenticated:
+        return set()
+    return set(
+        Case.objects.filter(number__in=set(numbers), applicant=user).values_list(
+            "number", flat=True
+        )
+    )

@@ -1,10 +1,11 @@
-"""Prefill sources: one class per base registry, behind one registry of plug-ins.
+"""Prefill sources: the base registries a case form can be filled from, behind one registry
+of plug-ins, each saying which fields it offers (with the label forms show).
 
-Each source says which fields it holds and fetches them for one subject. Sources only read;
-the audited sharing call around every read is `datahub.services.share_fields`, so a new source
-can never skip the audit."""
+Sources hold no read of their own: every read is a sharing call through
+`datahub.services.share_fields` → `sharing.share_read` on the dataset of the same code, so a
+new source can never skip the grant check or the audit."""
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from onetrip.plugins.registry import Registry
 
@@ -16,24 +17,8 @@ class PrefillSource:
     subject_kind: ClassVar[str]  # "citizen" or "enterprise"
     fields: ClassVar[dict[str, str]]  # field name -> label shown in forms
 
-    def fetch(self, subject_key: str, fields: list[str]) -> dict[str, Any] | None:
-        """The values of `fields` for the subject, or None when the registry has no record."""
-        raise NotImplementedError
-
 
 prefill_sources: Registry[PrefillSource] = Registry("prefill sources")
-
-
-def _values(record: Any, fields: list[str], converters: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for name in fields:
-        if name in ("household_region", "region"):  # the region code, without loading the row
-            out[name] = getattr(record, f"{name}_id")
-            continue
-        out[name] = (
-            converters[name](getattr(record, name)) if name in converters else getattr(record, name)
-        )
-    return out
 
 
 @prefill_sources.register("population")
@@ -52,18 +37,6 @@ class PopulationSource(PrefillSource):
         "education": "文化程度",
     }
 
-    def fetch(self, subject_key: str, fields: list[str]) -> dict[str, Any] | None:
-        from onetrip.datahub.models import PopulationRecord
-
-        record = PopulationRecord.objects.filter(resident_id=subject_key).first()
-        if record is None:
-            return None
-        return _values(
-            record,
-            fields,
-            {"birth_date": lambda d: d.isoformat()},
-        )
-
 
 @prefill_sources.register("legal_entity")
 class LegalEntitySource(PrefillSource):
@@ -80,18 +53,3 @@ class LegalEntitySource(PrefillSource):
         "established_on": "成立日期",
         "registered_capital": "注册资本",
     }
-
-    def fetch(self, subject_key: str, fields: list[str]) -> dict[str, Any] | None:
-        from onetrip.datahub.models import LegalEntityRecord
-
-        record = LegalEntityRecord.objects.filter(uscc=subject_key).first()
-        if record is None:
-            return None
-        return _values(
-            record,
-            fields,
-            {
-                "established_on": lambda d: d.isoformat() if d else None,
-                "registered_capital": lambda v: str(v) if v is not None else None,
-            },
-        )

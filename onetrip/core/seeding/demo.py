@@ -13,6 +13,8 @@ What it guarantees:
 - a few hundred cases in every state of `CaseState`, made by the case service itself (so they
   obey its rules and carry their history), then back-dated over the last weeks so the clocks
   show green, yellow and red, some overdue;
+- the data platform's demo content (`data_platform`): a loaded dataset with its problem data,
+  API clients with grants, a consent, a third party's read and a correction request;
 - the featured demo logins of `demo_logins()`, which are fixed, so docs and tests can use them.
 
 Idempotent: a second run adds nothing (rows are keyed by natural keys: region and department
@@ -174,14 +176,14 @@ def demo_logins() -> list[DemoLogin]:
             "市民 张三（66岁，西湖区户籍）",
             c["zhangsan"].resident_id,
             DEMO_PASSWORD,
-            "智能秒办：西湖区 老年人优待证办理",
+            "智能秒办：西湖区 老年人优待证办理；我的数据：社保记录、银行授权",
         ),
         DemoLogin(
             "citizen",
             "市民 李四（温州户籍，居住西湖区）",
             c["lisi"].resident_id,
             DEMO_PASSWORD,
-            "智能秒办：西湖区 居住证签注",
+            "智能秒办：西湖区 居住证签注；数据纠错待答复",
         ),
         DemoLogin(
             "citizen",
@@ -217,6 +219,41 @@ def demo_logins() -> list[DemoLogin]:
             "xh-scjg-admin",
             DEMO_PASSWORD,
             "维护本部门的实施清单（/admin/）",
+        ),
+        DemoLogin(
+            "data_steward",
+            "数据管理员 浙江省公安厅（人口库）",
+            "zj-ga-steward",
+            DEMO_PASSWORD,
+            "审批人口库共享申请、答复数据纠错",
+        ),
+        DemoLogin(
+            "data_steward",
+            "数据管理员 浙江省市场监督管理局（法人库）",
+            "zj-scjg-steward",
+            DEMO_PASSWORD,
+            "维护法人库目录、归集法人数据",
+        ),
+        DemoLogin(
+            "data_steward",
+            "数据管理员 浙江省人力资源和社会保障厅",
+            "zj-rlsb-steward",
+            DEMO_PASSWORD,
+            "社会保险参保信息：质量报告与问题数据",
+        ),
+        DemoLogin(
+            "data_steward",
+            "数据管理员 浙江省大数据发展管理局",
+            "zj-sj-steward",
+            DEMO_PASSWORD,
+            "电子证照目录",
+        ),
+        DemoLogin(
+            "data_steward",
+            "数据管理员 西湖区民政局",
+            "xh-mz-steward",
+            DEMO_PASSWORD,
+            "本部门API客户端：社会救助业务系统",
         ),
         DemoLogin(
             "supervisor",
@@ -1240,7 +1277,6 @@ class _CaseRunner:
         outside the seed)."""
         from onetrip.cases import deadlines
         from onetrip.cases.models import Case, CaseEvent
-        from onetrip.datahub.models import SharingCall
 
         events = list(CaseEvent.objects.filter(case_id=case.pk).order_by("id"))
         stamps = timeline.stamps([e.action for e in events])
@@ -1276,7 +1312,8 @@ class _CaseRunner:
             for name in deadlines.CLOCK_FIELDS:
                 changes[name] = getattr(case, name)
         Case.objects.filter(pk=case.pk).update(**changes)
-        SharingCall.objects.filter(case_number=case.number).update(created_at=stamps[0])
+        # The case's prefill reads keep their real time: the sharing log is hash-chained, and
+        # back-dating its rows would break the chain `onetrip audit verify` checks.
         if case.licence_id and changes["decided_at"]:
             issued = changes["decided_at"].astimezone(SHANGHAI).date()
             years = case.licence.licence_type.validity_years
@@ -1433,7 +1470,6 @@ def seed_demo(
     )
     reached = seed_cases(world, count=cases)
     counts["cases_added"] = sum(reached.values())
-    counts["notifications_sent"] = _deliver_outbox_quietly()
     from onetrip.cases.models import Case
 
     by_state = Counter(Case.objects.values_list("state", flat=True))
@@ -1441,6 +1477,10 @@ def seed_demo(
         f"cases: {counts['cases_added']} added; by state: "
         + ", ".join(f"{state}={n}" for state, n in sorted(by_state.items()))
     )
+    from onetrip.core.seeding.data_platform import seed_data_platform
+
+    counts.update(seed_data_platform(world, say=out))
+    counts["notifications_sent"] = _deliver_outbox_quietly()
     write_logins(out.stdout)
     return counts
 
@@ -1472,3 +1512,6 @@ def write_logins(stdout: TextIO) -> None:
         "staff as <region>-<department>-<role> (e.g. yh-mz-approver); all with the password "
         "above.\n"
     )
+    from onetrip.core.seeding.data_platform import write_api_clients
+
+    write_api_clients(stdout)

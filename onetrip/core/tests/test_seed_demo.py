@@ -43,6 +43,7 @@ def _counts() -> dict[str, int]:
 @pytest.fixture
 def seeded(db, settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path  # uploaded demo materials stay out of var/
+    settings.VAR_DIR = tmp_path  # and so does the demo clients' token file
     out = io.StringIO()
     call_command("seed", scale="demo", cases=CASES, stdout=out)
     return out.getvalue()

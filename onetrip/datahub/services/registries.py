@@ -1,5 +1,6 @@
-"""Every read of a base registry for someone else's purpose is a sharing call, logged in the
-same transaction as the read. A later issue's sharing API extends `share_fields`."""
+"""The base registries in the catalog, e-licences issued into the store, and the case prefill:
+every read of a registry for a case is a sharing call through `sharing.share_read`, made by
+the platform's own case-prefill client under its grants, with the case as its purpose."""
 
 import secrets
 from datetime import date
@@ -8,8 +9,8 @@ from typing import Any
 from django.utils import timezone
 
 from onetrip.accounts.models import Department, User
-from onetrip.audit import chain
 from onetrip.core.services import service
+from onetrip.core.workdays import today
 from onetrip.datahub import base_registries
 from onetrip.datahub.models import (
     AccessGrant,
@@ -19,24 +20,18 @@ from onetrip.datahub.models import (
     ELicence,
     Grade,
     LicenceType,
-    SharingCall,
-    SharingCallSubject,
 )
-from onetrip.datahub.prefill import PrefillSource, prefill_sources
+from onetrip.datahub.selectors.sharing import prefill_client
+from onetrip.datahub.services.sharing import share_read
 
-CASE_PREFILL = "case-prefill"
-
-
-def _log_call(*, subject_key: str, actor: User | None, **values: Any) -> None:
-    call_id, _, _ = chain.append(
-        SharingCall, {**values, "actor_id": actor.pk if actor else None, "keys": [subject_key]}
-    )
-    SharingCallSubject.objects.create(
-        call_id=call_id, subject_key=subject_key, created_at=timezone.now()
-    )
+# The consumer name of prefill calls in the sharing log: the prefill client's name.
+CASE_PREFILL = base_registries.PREFILL_CLIENT
+# What the prefill reads of an e-licence to pick the holder's valid one of each type.
+LICENCE_FIELDS = ["number", "licence_type", "issued_on", "valid_until", "status"]
 
 
-@service
+# Not `@service` themselves: `share_read` runs its own transaction (joining the caller's) and
+# must be able to log a refusal after rolling back.
 def share_fields(
     *,
     actor: User | None,
@@ -45,30 +40,22 @@ def share_fields(
     fields: list[str],
     purpose: str,
     case_number: str = "",
-    consumer: str = CASE_PREFILL,
 ) -> dict[str, Any] | None:
-    """Read `fields` of one subject from a prefill source and log the sharing call (who,
-    which registry, which fields, purpose, case, time, outcome). The log row and the read
-    commit together: no value leaves without its log row."""
-    source: PrefillSource = prefill_sources.get(source_key)
-    unknown = [f for f in fields if f not in source.fields]
-    if unknown:
-        raise KeyError(f"{source_key} has no fields {unknown}")
-    values = source.fetch(subject_key, fields)
-    _log_call(
-        consumer=consumer,
-        actor=actor,
+    """Read `fields` of one person from a base registry for a case, as a sharing call of the
+    case-prefill client (logged with the purpose and case, in the caller's transaction).
+    None when the registry has no record of the person."""
+    result = share_read(
+        client=prefill_client().client,
         dataset_code=source_key,
-        subject_key=subject_key,
+        keys=[subject_key],
         fields=fields,
         purpose=purpose,
         case_number=case_number,
-        outcome="ok" if values is not None else "no_record",
+        actor=actor,
     )
-    return values
+    return result.records.get(subject_key)
 
 
-@service
 def find_licences(
     *,
     actor: User | None,
@@ -77,32 +64,34 @@ def find_licences(
     purpose: str,
     case_number: str = "",
 ) -> dict[str, ELicence]:
-    """The holder's valid e-licences of the given types, by type code, read as a logged
-    sharing call against the e-licence store."""
-    today = date.today()
-    found: dict[str, ELicence] = {}
-    for licence in (
-        ELicence.objects.filter(
-            holder_id_number=holder_id_number,
-            licence_type__code__in=licence_type_codes,
-            status=ELicence.Status.VALID,
-        )
-        .select_related("licence_type")
-        .order_by("issued_on")
-    ):
-        if licence.valid_until is None or licence.valid_until >= today:
-            found[licence.licence_type.code] = licence
-    _log_call(
-        consumer=CASE_PREFILL,
-        actor=actor,
+    """The holder's valid e-licences of the given types, by type code (the latest issued of
+    each), read by holder as a sharing call of the case-prefill client."""
+    result = share_read(
+        client=prefill_client().client,
         dataset_code="elicence",
-        subject_key=holder_id_number,
-        fields=licence_type_codes,
+        keys=[holder_id_number],
+        fields=LICENCE_FIELDS,
         purpose=purpose,
         case_number=case_number,
-        outcome="ok" if found else "no_record",
+        actor=actor,
+        by_subject=True,
     )
-    return found
+    on = today().isoformat()
+    chosen: dict[str, str] = {}
+    for number, record in sorted(result.records.items(), key=lambda kv: kv[1]["issued_on"]):
+        if (
+            record["licence_type"] in licence_type_codes
+            and record["status"] == ELicence.Status.VALID
+            and (record["valid_until"] is None or record["valid_until"] >= on)
+        ):
+            chosen[record["licence_type"]] = number
+    if not chosen:
+        return {}
+    # The cases keep the licence row itself (a material points at it).
+    rows = ELicence.objects.select_related("licence_type").in_bulk(
+        list(chosen.values()), field_name="number"
+    )
+    return {code: rows[number] for code, number in chosen.items() if number in rows}
 
 
 def new_verification_code() -> str:
@@ -150,8 +139,10 @@ def licence_issue(
 def base_registries_ensure() -> dict[str, int]:
     """Put the core's base registries (population, legal entity, e-licence) into the resource
     catalog with their owners and schemas, and the platform's case-prefill client with its
-    grants on them. Idempotent: schemas are brought back to the code's definition, grants and
-    departments are created only when missing."""
+    grants on them. Idempotent, and a steward's later edits (labels, grades, masking,
+    classes) stand: a dataset and its fields are written from the code's definition only
+    when the dataset is new; what binds it to its table (storage, key, subject) is always
+    put back."""
     owners = {}
     for key, (kind, abbr, name) in base_registries.OWNERS.items():
         owners[key], _ = Department.objects.get_or_create(
@@ -159,28 +150,32 @@ def base_registries_ensure() -> dict[str, int]:
             defaults={"name": name, "kind": kind, "region_id": base_registries.PROVINCE},
         )
     datasets = []
+    binding = ("storage", "key_field", "subject_kind", "subject_field")
     for spec in base_registries.BASE_DATASETS:
         spec = dict(spec)
         fields = spec.pop("fields")
         owner = owners[spec.pop("owner")]
-        dataset, _ = Dataset.objects.update_or_create(
+        dataset, created = Dataset.objects.get_or_create(
             code=spec.pop("code"), defaults={**spec, "department": owner}
         )
-        for position, field in enumerate(fields):
-            DatasetField.objects.update_or_create(
-                dataset=dataset,
-                name=field["name"],
-                defaults={**{k: v for k, v in field.items() if k != "name"}, "position": position},
+        if created:
+            DatasetField.objects.bulk_create(
+                DatasetField(dataset=dataset, position=position, **field)
+                for position, field in enumerate(fields)
             )
-        DatasetField.objects.filter(dataset=dataset).exclude(
-            name__in=[f["name"] for f in fields]
-        ).delete()
-        datasets.append((dataset, [f["name"] for f in fields]))
+        elif any(getattr(dataset, name) != spec[name] for name in binding):
+            for name in binding:
+                setattr(dataset, name, spec[name])
+            dataset.save(update_fields=list(binding))
+        datasets.append((dataset, list(dataset.fields.values_list("name", flat=True))))
     client, _ = ApiClient.objects.get_or_create(
         name=base_registries.PREFILL_CLIENT,
         kind=ApiClient.Kind.DEPARTMENT_SYSTEM,
-        defaults={"department": owners["big_data"], "rate_limit_per_minute": 1_000_000},
+        defaults={"department": owners["big_data"], "rate_limit_per_minute": 0},
     )
+    if client.rate_limit_per_minute:  # the platform's own reads are not rate limited (0)
+        client.rate_limit_per_minute = 0
+        client.save(update_fields=["rate_limit_per_minute"])
     for dataset, names in datasets:
         AccessGrant.objects.update_or_create(
             client=client,

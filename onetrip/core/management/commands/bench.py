@@ -15,15 +15,17 @@ from django.core.management.base import BaseCommand, CommandError
 from psycopg import OperationalError
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/onetrip_bench"
+# Each suite other than core has its own database (its runner's DEFAULT_DATABASE_URL).
+SUITES = ("core", "share", "ingest")
 SCENARIOS = ("ceiling", "apply", "queue", "detail")
 
 
-def _runner() -> ModuleType:
-    """bench/run_core.py from the checkout (bench/ is not part of the installed package)."""
-    path = Path(settings.BASE_DIR) / "bench" / "run_core.py"
+def _runner(suite: str = "core") -> ModuleType:
+    """bench/run_<suite>.py from the checkout (bench/ is not part of the installed package)."""
+    path = Path(settings.BASE_DIR) / "bench" / f"run_{suite}.py"
     if not path.exists():
         raise CommandError(f"{path} not found: run the benchmark from a checkout of onetrip.")
-    spec = importlib.util.spec_from_file_location("onetrip_bench_run_core", path)
+    spec = importlib.util.spec_from_file_location(f"onetrip_bench_run_{suite}", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -35,16 +37,18 @@ class Command(BaseCommand):
     help = (
         "Run a benchmark. `core`: start the real server (granian) against PostgreSQL seeded at "
         "province scale (seeding it first when it has no cases) and measure apply-and-instant-"
-        "approve, the staff queue by SLA state, a case read and a primary-key ceiling with wrk."
+        "approve, the staff queue by SLA state, a case read and a primary-key ceiling with wrk. "
+        "`ingest`: load a million population records from a CSV file (onetrip_bench_ingest)."
     )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
-        parser.add_argument("suite", choices=["core"])
+        parser.add_argument("suite", choices=list(SUITES))
         parser.add_argument(
             "--database-url",
-            default=os.environ.get("ONETRIP_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
+            default=None,
             help="PostgreSQL database to use; created, migrated and seeded when empty "
-            f"(default {DEFAULT_DATABASE_URL} or $ONETRIP_BENCH_DATABASE_URL)",
+            f"(core: {DEFAULT_DATABASE_URL} or $ONETRIP_BENCH_DATABASE_URL; share: "
+            "onetrip_bench_share, ingest: onetrip_bench_ingest, on the same server)",
         )
         parser.add_argument("--duration", type=int, default=15, help="seconds per scenario")
         parser.add_argument("--warmup", type=int, default=3, help="warm-up seconds per scenario")
@@ -59,6 +63,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--only", default=",".join(SCENARIOS), help=f"comma-separated subset of {SCENARIOS}"
         )
+        parser.add_argument(
+            "--keys", type=int, default=20_000, help="share: distinct resident IDs looked up"
+        )
+        parser.add_argument(
+            "--records", type=int, default=1_000_000, help="ingest: population records loaded"
+        )
         parser.add_argument("--output", help="also write the JSON to this file")
         parser.add_argument("--keep-files", action="store_true", help="keep tokens and logs")
 
@@ -67,8 +77,12 @@ class Command(BaseCommand):
         unknown = set(scenarios) - set(SCENARIOS)
         if unknown:
             raise CommandError(f"unknown scenarios: {', '.join(sorted(unknown))}")
-        runner = _runner()
-        url = options["database_url"]
+        runner = _runner(options["suite"])
+        url = options["database_url"] or (
+            os.environ.get("ONETRIP_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+            if options["suite"] == "core"
+            else runner.DEFAULT_DATABASE_URL
+        )
         if (
             os.environ.get("DATABASE_URL") != url
             or os.environ.get("ONETRIP_BENCH_ENDPOINTS") != "1"
@@ -99,6 +113,8 @@ class Command(BaseCommand):
                 "citizens",
                 "enterprises",
                 "cases",
+                "keys",
+                "records",
                 "only",
                 "output",
             ):
@@ -111,20 +127,36 @@ class Command(BaseCommand):
             if code:
                 raise CommandError(f"benchmark failed (exit {code})")
             return
-        opts = runner.Options(
-            duration=options["duration"],
-            warmup=options["warmup"],
-            connections=options["connections"],
-            threads=options["threads"],
-            port=options["port"],
-            workers=options["workers"],
-            blocking_threads=options["blocking_threads"],
-            citizens=options["citizens"],
-            enterprises=options["enterprises"],
-            cases=options["cases"],
-            scenarios=scenarios,
-            keep_files=options["keep_files"],
-        )
+        if options["suite"] == "ingest":
+            opts = runner.Options(records=options["records"], keep_files=options["keep_files"])
+        elif options["suite"] == "share":
+            opts = runner.Options(
+                duration=options["duration"],
+                warmup=options["warmup"],
+                connections=options["connections"],
+                threads=options["threads"],
+                port=options["port"],
+                workers=options["workers"],
+                blocking_threads=options["blocking_threads"],
+                citizens=options["citizens"],
+                keys=options["keys"],
+                keep_files=options["keep_files"],
+            )
+        else:
+            opts = runner.Options(
+                duration=options["duration"],
+                warmup=options["warmup"],
+                connections=options["connections"],
+                threads=options["threads"],
+                port=options["port"],
+                workers=options["workers"],
+                blocking_threads=options["blocking_threads"],
+                citizens=options["citizens"],
+                enterprises=options["enterprises"],
+                cases=options["cases"],
+                scenarios=scenarios,
+                keep_files=options["keep_files"],
+            )
         try:
             document = runner.run(url, opts, sys.stderr)
         except RuntimeError as exc:

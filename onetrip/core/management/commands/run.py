@@ -1,5 +1,6 @@
 """`onetrip run`: migrate, seed the demo province if the database is empty, deliver the
-notification outbox in the background and serve the platform with granian."""
+notification outbox and run queued data loads in the background and serve the platform with
+granian."""
 
 import os
 import shutil
@@ -12,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from onetrip.core.seeding.demo import write_logins
+from onetrip.datahub.services import ingestion_worker_loop
 from onetrip.notify.services import outbox_worker_loop
 
 
@@ -26,7 +28,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-seed", action="store_true", help="do not seed an empty database")
         parser.add_argument(
-            "--no-worker", action="store_true", help="run the outbox worker elsewhere"
+            "--no-worker",
+            action="store_true",
+            help="run the outbox and ingestion workers elsewhere",
         )
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
@@ -48,6 +52,13 @@ class Command(BaseCommand):
         if not options["no_worker"]:
             threading.Thread(
                 target=outbox_worker_loop, kwargs={"stop": stop.is_set}, daemon=True, name="outbox"
+            ).start()
+            # Data loads (归集) queued from the pages run here too in the embedded default.
+            threading.Thread(
+                target=ingestion_worker_loop,
+                kwargs={"stop": stop.is_set},
+                daemon=True,
+                name="ingestion",
             ).start()
         granian = shutil.which("granian", path=os.path.dirname(sys.executable)) or "granian"
         server = subprocess.Popen(
