@@ -88,3 +88,10 @@ def test_registration_refuses_wrong_id_and_duplicates():
     services.citizen_register(resident_id="11010519491231002X", name="张三", password="x-123456")
     with pytest.raises(ValidationFailed, match="already exists"):
         services.citizen_register(resident_id="11010519491231002X", name="张三")
+
+
+def test_a_district_created_lately_is_accepted_not_a_crash():
+    # given an ID from 临平区 (330113, created 2021), which stdnum lists without county data
+    number = _with_check("33011320220301002")
+    # when it is validated / then it is accepted rather than raising KeyError
+    assert validate_resident_id(number) == number
