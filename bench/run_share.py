@@ -200,14 +200,14 @@ def _read_ids(path: Path) -> list[str]:
     return [line for line in path.read_text().splitlines() if line] if path.exists() else []
 
 
-def log_check(client_id: int, seq_before: int, ids: list[str], in_flight: int) -> dict:
+def log_check(client_id: int, id_before: int, ids: list[str], in_flight: int) -> dict:
     """Every 200 received names its log row: the rows exist, have status 200, belong to the
     client, and no two responses share one. The only rows without a received response are
     those of requests still in flight when wrk stopped (sent, answer dropped): at most
     `in_flight` (sent minus answered, summed over the share runs)."""
     from onetrip.datahub.models import SharingCall
 
-    rows = SharingCall.objects.filter(client_id=client_id, seq__gt=seq_before)
+    rows = SharingCall.objects.filter(client_id=client_id, id__gt=id_before)
     new_200 = rows.filter(status_code=200).count()
     numeric = [int(i) for i in ids if i.isdigit()]
     matched = 0
@@ -225,6 +225,30 @@ def log_check(client_id: int, seq_before: int, ids: list[str], in_flight: int) -
         "no_unexplained_rows": 0 <= new_200 - len(ids) <= in_flight,
         "non_200_rows": rows.exclude(status_code=200).count(),
     }
+
+
+class _Sealer:
+    """`onetrip audit seal --loop` beside the server, as a production worker host runs it:
+    the hash chain is built while the load runs, not after."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env, self.log = env, log
+
+    def __enter__(self) -> _Sealer:
+        self.logfile = open(self.log, "wb")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, str(BENCH_DIR.parent / "manage.py"), "audit", "seal", "--loop"],
+            env=self.env,
+            stdout=self.logfile,
+            stderr=subprocess.STDOUT,
+            cwd=str(BENCH_DIR.parent),
+        )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=15)
+        self.logfile.close()
 
 
 # ------------------------------------------------------------------------------ main
@@ -255,7 +279,7 @@ def run(database_url: str, opts: Options, out: TextIO) -> dict[str, Any]:
         "ceiling": profile("GET", f"/api/v1/bench/population/{bounds['lo']}", {}),
         "share": profile("GET", share_path, headers),
     }
-    seq_before = SharingCall.objects.aggregate(m=Max("seq"))["m"] or 0
+    id_before = SharingCall.objects.aggregate(m=Max("id"))["m"] or 0
     connection.close()
 
     ids_files: list[Path] = []
@@ -269,8 +293,11 @@ def run(database_url: str, opts: Options, out: TextIO) -> dict[str, Any]:
 
     results: dict[str, Any] = {}
     single_duration = max(3, opts.duration // 3)
-    with core.Server(opts, database_url, work / "server.log") as server:
-        out.write(f"server up: {' '.join(server.cmd)}\n")
+    with (
+        core.Server(opts, database_url, work / "server.log") as server,
+        _Sealer(server.env, work / "sealer.log"),
+    ):
+        out.write(f"server up: {' '.join(server.cmd)}, with a sealer worker\n")
         for name in ("ceiling", "share"):
             load = {"connections": opts.connections, "threads": opts.threads}
             if opts.warmup:
@@ -297,8 +324,11 @@ def run(database_url: str, opts: Options, out: TextIO) -> dict[str, Any]:
             out.write(f"  {name}: {json.dumps(results[name], ensure_ascii=False)[:400]}\n")
 
     ids = [i for path in ids_files for i in _read_ids(path)]
-    check = log_check(client.pk, seq_before, ids, in_flight)
-    out.write("verifying the sharing chain\n")
+    check = log_check(client.pk, id_before, ids, in_flight)
+    # What the sealer had not reached when the load stopped, then the rest sealed and checked.
+    check["unsealed_when_load_stopped"] = SharingCall.objects.filter(seq__isnull=True).count()
+    out.write("sealing what is left and verifying the sharing chain\n")
+    chain.seal_all(SharingCall)
     report = chain.verify(SharingCall)
     share, ceiling = results["share"], results["ceiling"]
     ratio = round(share["rps"] / ceiling["rps"], 3) if ceiling["rps"] else 0.0

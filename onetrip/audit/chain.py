@@ -4,9 +4,15 @@ Each entry stores `prev_hash` (the hash of the entry before it) and
 `hash = sha256(prev_hash + sha256(canonical content))`, numbered by `seq` without gaps. Editing,
 deleting or reordering any entry breaks the chain at that entry, and `verify` names it.
 
-Appending takes the chain's head row lock for the rest of the transaction, so concurrent
-writers line up; on PostgreSQL the lock, the hash and the insert are one statement (one round
-trip), which keeps the serialised part of a sharing call short.
+Two ways to join a chain:
+- At once (the audit log): appending takes the chain's head row lock for the rest of the
+  transaction, so the entry has its hash when the action commits (a consent receipt shows
+  it). On PostgreSQL the lock, the hash and the insert are one statement.
+- Sealed after commit (the sharing log, `SEAL_LATER = True`): a call inserts its row with no
+  place in the chain and takes no lock; `seal` (the sealer worker, every second, and `audit
+  verify` first) chains committed rows in batches. Holding one lock across every sharing
+  call's commit (a disk flush, ~3 ms here) would cap the whole platform at a few hundred calls
+  a second. The price: a row can be altered unnoticed in the second before it is sealed.
 """
 
 import datetime as dt
@@ -18,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
+from django.db import connection, transaction
 from django.db.backends.signals import connection_created
 from django.db.models import Field, JSONField, Model
 from django.utils import timezone
@@ -87,10 +93,10 @@ def install_sqlite_functions() -> None:
     connection_created.connect(on_connect, weak=False, dispatch_uid="onetrip-sqlite-sha256")
 
 
-def append(model: type[Model], values: dict[str, Any]) -> tuple[int, int, str]:
-    """Insert one entry at the end of `model.CHAIN`; returns (id, seq, hash). Must run inside
-    the caller's transaction: the entry and whatever it records commit or vanish together,
-    and the chain head stays locked until then."""
+def append(model: type[Model], values: dict[str, Any]) -> tuple[int, int | None, str]:
+    """Insert one entry of `model.CHAIN`; returns (id, seq, hash), seq None and hash "" for a
+    chain sealed later. Must run inside the caller's transaction: the entry and whatever it
+    records commit or vanish together (and an at-once chain's head stays locked until then)."""
     meta = model._meta
     fields = [f for f in meta.concrete_fields if f.attname not in _CHAIN_COLUMNS]
     unknown = set(values) - {f.attname for f in fields} - {f.name for f in fields}
@@ -100,12 +106,20 @@ def append(model: type[Model], values: dict[str, Any]) -> tuple[int, int, str]:
     if values.get("created_at") is None:
         values["created_at"] = timezone.now()
     values = {f.attname: _as_stored(f, values[f.attname]) for f in fields}
-    row_hash = content_hash(model, values)
     chain = model.CHAIN  # type: ignore[attr-defined]
     names = [f.attname for f in fields]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     params = [f.get_db_prep_save(values[n], connection) for f, n in zip(fields, names, strict=True)]
     table = connection.ops.quote_name(meta.db_table)
+    if getattr(model, "SEAL_LATER", False):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}, prev_hash, hash)"
+                f" VALUES ({', '.join(['%s'] * len(params))}, '', '') RETURNING id",
+                params,
+            )
+            return cursor.fetchone()[0], None, ""
+    row_hash = content_hash(model, values)
     for _attempt in range(2):
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
@@ -149,6 +163,50 @@ def append(model: type[Model], values: dict[str, Any]) -> tuple[int, int, str]:
     raise RuntimeError(f"could not append to chain {chain}")
 
 
+def _head_locked(chain: str) -> Any:
+    from onetrip.audit.models import ChainHead
+
+    ChainHead.objects.get_or_create(
+        chain=chain, defaults={"last_hash": GENESIS, "prev_hash": GENESIS}
+    )
+    return ChainHead.objects.select_for_update().get(chain=chain)
+
+
+def seal(model: type[Model], *, limit: int = 5000) -> int:
+    """Chain up to `limit` committed, unsealed entries of a seal-later model, oldest first,
+    after the chain's last entry; returns how many. Concurrent sealers line up on the head
+    row lock, so each entry gets exactly one place."""
+    with transaction.atomic():
+        head = _head_locked(model.CHAIN)  # type: ignore[attr-defined]
+        rows = list(
+            model._default_manager.filter(seq__isnull=True)
+            .order_by("id")
+            .values("id", *model.CHAINED_FIELDS)[:limit]  # type: ignore[attr-defined]
+        )
+        if not rows:
+            return 0
+        seq, prev = head.seq, head.last_hash
+        sealed = []
+        for row in rows:
+            seq += 1
+            link = link_hash(prev, content_hash(model, row))
+            sealed.append(model(id=row["id"], seq=seq, prev_hash=prev, hash=link))
+            prev = link
+        model._default_manager.bulk_update(sealed, ["seq", "prev_hash", "hash"], batch_size=500)
+        head.prev_hash = sealed[-1].prev_hash
+        head.seq, head.last_hash = seq, prev
+        head.save(update_fields=["seq", "prev_hash", "last_hash"])
+    return len(rows)
+
+
+def seal_all(model: type[Model], *, batch: int = 5000) -> int:
+    """Seal every committed entry waiting; returns how many."""
+    total = 0
+    while count := seal(model, limit=batch):
+        total += count
+    return total
+
+
 @dataclass(frozen=True)
 class ChainReport:
     chain: str
@@ -156,6 +214,7 @@ class ChainReport:
     broken_seq: int | None = None  # the first entry that does not verify
     broken_id: int | None = None
     reason: str = ""
+    pending: int = 0  # entries not sealed yet (seal-later chains)
 
     @property
     def ok(self) -> bool:
@@ -164,12 +223,14 @@ class ChainReport:
 
 def _entries(model: type[Model]) -> Iterator[dict[str, Any]]:
     names = ["id", "seq", "prev_hash", "hash", *model.CHAINED_FIELDS]  # type: ignore[attr-defined]
-    return model._default_manager.order_by("seq").values(*names).iterator(chunk_size=5000)
+    sealed = model._default_manager.filter(seq__isnull=False)
+    return sealed.order_by("seq").values(*names).iterator(chunk_size=5000)
 
 
 def verify(model: type[Model]) -> ChainReport:
     """Recompute the chain of `model` from its first entry and report the first entry whose
-    number, link or content does not match, or a tail cut off after the last entry."""
+    number, link or content does not match, or a tail cut off after the last entry. Entries
+    not sealed yet are counted as pending, not checked: seal them first (`seal_all`)."""
     from onetrip.audit.models import ChainHead
 
     chain = model.CHAIN  # type: ignore[attr-defined]
@@ -202,4 +263,5 @@ def verify(model: type[Model]) -> ChainReport:
         return ChainReport(
             chain, count, last_seq + 1, None, f"entries after {last_seq} were removed"
         )
-    return ChainReport(chain, count)
+    pending = model._default_manager.filter(seq__isnull=True).count()
+    return ChainReport(chain, count, pending=pending)

@@ -1,5 +1,8 @@
-"""The one way to write the audit log."""
+"""The one way to write the audit log, and the sealer of the chains sealed after commit."""
 
+import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Model
@@ -8,6 +11,8 @@ from onetrip.accounts.models import User
 from onetrip.audit import chain
 from onetrip.audit.models import AuditEntry
 from onetrip.core.services import service
+
+logger = logging.getLogger("onetrip.audit")
 
 
 @service
@@ -40,3 +45,28 @@ def audit_record(
     }
     entry_id, _, _ = chain.append(AuditEntry, values)
     return AuditEntry.objects.get(pk=entry_id)
+
+
+def chains_seal() -> int:
+    """Seal every committed entry waiting in the seal-later chains (the sharing log); returns
+    how many. Each batch is its own transaction, holding the chain's head lock."""
+    from onetrip.audit.selectors import chained_models
+
+    return sum(
+        chain.seal_all(model) for model in chained_models() if getattr(model, "SEAL_LATER", False)
+    )
+
+
+def seal_worker_loop(*, interval: float = 1.0, stop: Callable[[], bool] | None = None) -> None:
+    """Seal the chains every `interval` seconds until `stop()` is true. Any number of these
+    may run (in `onetrip run`, or as `onetrip audit seal --loop` on worker hosts)."""
+    from django.db import close_old_connections
+
+    while not (stop and stop()):
+        try:
+            chains_seal()
+        except Exception:  # a database hiccup must not end the loop
+            logger.exception("sealing the hash chains failed; retrying")
+        finally:
+            close_old_connections()
+        time.sleep(interval)

@@ -446,9 +446,10 @@ class Consent(models.Model):
 class SharingCall(models.Model):
     """One audited read of shared data (共享调用). Append-only and hash-chained (chain
     "sharing", see `onetrip.audit.chain`): written in the same transaction as the read it
-    records, so no value leaves without its row."""
+    records, so no value leaves without its row; sealed into the chain just after commit."""
 
     CHAIN = "sharing"
+    SEAL_LATER = True
     CHAINED_FIELDS = (
         "client_id",
         "consumer",
@@ -487,12 +488,17 @@ class SharingCall(models.Model):
     status_code = models.PositiveSmallIntegerField(default=200)
     latency_ms = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(db_index=True)
-    seq = models.BigIntegerField(unique=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    seq = models.BigIntegerField(unique=True, null=True, blank=True)  # None until sealed
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["id"], condition=models.Q(seq__isnull=True), name="sharing_unsealed_idx"
+            )
+        ]
 
 
 class SharingCallSubject(models.Model):

@@ -20,7 +20,9 @@ def _call(**values) -> tuple[int, int, str]:  # type: ignore[no-untyped-def]
         "fields": ["name"],
         "purpose": "测试",
     }
-    return chain.append(SharingCall, {**base, **values})
+    appended = chain.append(SharingCall, {**base, **values})
+    chain.seal_all(SharingCall)  # what the sealer worker does just after commit
+    return appended
 
 
 @pytest.mark.django_db
@@ -110,3 +112,29 @@ def test_an_actor_with_a_long_username_is_recorded(world) -> None:  # type: igno
 def test_unknown_fields_are_refused(db) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(TypeError, match="no fields"):
         _call(nonsense=1)
+
+
+@pytest.mark.django_db
+def test_sharing_calls_wait_unsealed_until_the_sealer_chains_them_in_order(world) -> None:  # type: ignore[no-untyped-def]
+    # given three sharing calls appended without sealing (as a request does)
+    base = {"consumer": "测试系统", "dataset_code": "population", "fields": ["name"]}
+    ids = [
+        chain.append(SharingCall, {**base, "keys": [str(n)], "purpose": f"测试 {n}"})[0]
+        for n in range(3)
+    ]
+    # then they hold no place in the chain yet, and verify counts them as pending
+    assert list(SharingCall.objects.filter(pk__in=ids).values_list("seq", flat=True)) == [None] * 3
+    pending = chain.verify(SharingCall)
+    assert pending.ok and pending.entries == 0 and pending.pending == 3
+
+    # when the sealer runs (twice: the second finds nothing)
+    assert chain.seal_all(SharingCall) == 3
+    assert chain.seal_all(SharingCall) == 0
+
+    # then they are numbered in the order they were written, linked, and verify
+    rows = list(SharingCall.objects.order_by("seq").values_list("id", "seq", "prev_hash", "hash"))
+    assert [r[0] for r in rows] == ids and [r[1] for r in rows] == [1, 2, 3]
+    assert rows[0][2] == chain.GENESIS and rows[1][2] == rows[0][3] and rows[2][2] == rows[1][3]
+    sealed = chain.verify(SharingCall)
+    assert sealed.ok and sealed.entries == 3 and sealed.pending == 0
+    assert ChainHead.objects.get(chain="sharing").last_hash == rows[2][3]

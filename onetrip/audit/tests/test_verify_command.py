@@ -42,6 +42,7 @@ def chains(world):  # type: ignore[no-untyped-def]
             subject_key=world.citizen_a.id_number,
             created_at=SharingCall.objects.get(pk=call_id).created_at,
         )
+    chain.seal_all(SharingCall)
     return world
 
 

@@ -1,6 +1,6 @@
-"""`onetrip run`: migrate, seed the demo province if the database is empty, deliver the
-notification outbox and run queued data loads in the background and serve the platform with
-granian."""
+"""`onetrip run`: migrate, seed the demo province if the database is empty, run the
+background workers in-process (notification outbox, queued data loads, the sealer of the
+sharing log's hash chain) and serve the platform with granian."""
 
 import os
 import shutil
@@ -12,6 +12,7 @@ import threading
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from onetrip.audit.services import seal_worker_loop
 from onetrip.core.seeding.demo import write_logins
 from onetrip.datahub.services import ingestion_worker_loop
 from onetrip.notify.services import outbox_worker_loop
@@ -59,6 +60,10 @@ class Command(BaseCommand):
                 kwargs={"stop": stop.is_set},
                 daemon=True,
                 name="ingestion",
+            ).start()
+            # Sharing calls are chained into the audit hash chain just after they commit.
+            threading.Thread(
+                target=seal_worker_loop, kwargs={"stop": stop.is_set}, daemon=True, name="sealer"
             ).start()
         granian = shutil.which("granian", path=os.path.dirname(sys.executable)) or "granian"
         server = subprocess.Popen(
