@@ -1,15 +1,14 @@
-"""Configuration screens for the data platform. A data steward sees and edits only their own
-department's datasets (with their fields), API clients and grants; the system admin sees all.
-Who may do what comes from the datahub selectors, never from here. (Stewards reach the
-admin only if given `is_staff`; by default the admin serves the system admin.)
+"""Inspection screens for the data platform: datasets with their fields, API clients with
+their credentials, grants. A data steward sees only their own department's rows; the system
+admin sees all. Who may see what comes from the datahub selectors, never from here.
 
-Day-to-day work (registering datasets, loads, decisions on requests) happens on the
-workbench's data pages, which go through the services and their audit entries; the admin is
-for inspection and the occasional fix by the system admin."""
+The screens are read-only, for everyone: every change to these rows is a business action
+with an audit entry (and often a notification or a secret shown once), so it is made on the
+workbench's data pages through `datahub.services`, never by saving a model here."""
 
 from django.contrib import admin
 
-from onetrip.accounts.models import Department, Role
+from onetrip.accounts.models import Role
 from onetrip.datahub.models import AccessGrant, ApiClient, ClientCredential, Dataset, DatasetField
 from onetrip.datahub.selectors.catalog import (
     can_maintain_dataset,
@@ -43,16 +42,10 @@ class DepartmentScopedAdmin(admin.ModelAdmin):
             return False
         return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
 
-    has_change_permission = has_view_permission
-    has_delete_permission = has_view_permission
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return _is_data_staff(request.user)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
-        if db_field.related_model is Department and not is_platform_admin(request.user):
-            kwargs["queryset"] = Department.objects.filter(pk=request.user.department_id)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    has_change_permission = has_delete_permission = has_add_permission
 
 
 class DatasetFieldInline(admin.TabularInline):
@@ -74,7 +67,10 @@ class DatasetFieldInline(admin.TabularInline):
     def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return obj is None or can_maintain_dataset(request.user, obj)
 
-    has_change_permission = has_add_permission = has_delete_permission = has_view_permission
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    has_change_permission = has_delete_permission = has_add_permission
 
 
 @admin.register(Dataset)
@@ -95,10 +91,6 @@ class DatasetAdmin(DepartmentScopedAdmin):
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         return maintainable_datasets(request.user).select_related("department")
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        # A base registry's storage is its typed table; a dataset's code is used by clients.
-        return ("code", "storage") if obj is not None else ("storage",)
-
 
 class ClientCredentialInline(admin.TabularInline):
     """Credentials are listed, never shown or made here: secrets come from the workbench."""
@@ -106,10 +98,11 @@ class ClientCredentialInline(admin.TabularInline):
     model = ClientCredential
     extra = 0
     fields = ("key_id", "created_at", "revoked_at")
-    readonly_fields = ("key_id", "created_at")
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+    has_change_permission = has_delete_permission = has_add_permission
 
 
 @admin.register(ApiClient)
@@ -129,19 +122,10 @@ class ApiClientAdmin(DepartmentScopedAdmin):
 
 @admin.register(AccessGrant)
 class AccessGrantAdmin(DepartmentScopedAdmin):
-    """Grants on the steward's datasets, to look at: decisions are taken on the workbench,
-    where the service audits them. Only the system admin fixes a grant here."""
+    """Grants on the steward's datasets; decisions are taken on the workbench."""
 
     department_path = "dataset__department"
     list_display = ("client", "dataset", "status", "max_grade", "expires_on", "requested_at")
     list_filter = ("status", "max_grade")
     search_fields = ("client__name", "dataset__code", "purpose")
     raw_id_fields = ("client", "dataset", "requested_by", "decided_by")
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return is_platform_admin(request.user)
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return is_platform_admin(request.user)
-
-    has_delete_permission = has_change_permission

@@ -327,7 +327,7 @@ class ProblemRecord(models.Model):
     owning department until a later load stores its key."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", _("Waiting for correction")
         RESOLVED = "resolved", _("Corrected")
 
     load = models.ForeignKey(IngestionLoad, on_delete=models.CASCADE, related_name="problems")

@@ -7,6 +7,7 @@ new source can never skip the grant check or the audit."""
 
 from typing import ClassVar
 
+from onetrip.datahub.base_registries import BASE_DATASETS
 from onetrip.plugins.registry import Registry
 
 
@@ -21,35 +22,19 @@ class PrefillSource:
 prefill_sources: Registry[PrefillSource] = Registry("prefill sources")
 
 
+def _labels(dataset_code: str) -> dict[str, str]:
+    """Field name -> label, from the registry's definition in the resource catalog."""
+    spec = next(d for d in BASE_DATASETS if d["code"] == dataset_code)
+    return {f["name"]: f["label"] for f in spec["fields"]}
+
+
 @prefill_sources.register("population")
 class PopulationSource(PrefillSource):
     subject_kind = "citizen"
-    fields = {
-        "name": "姓名",
-        "resident_id": "公民身份号码",
-        "sex": "性别",
-        "birth_date": "出生日期",
-        "ethnicity": "民族",
-        "household_address": "户籍地址",
-        "household_region": "户籍地区划",
-        "marital_status": "婚姻状况",
-        "phone": "联系电话",
-        "education": "文化程度",
-    }
+    fields = _labels("population")
 
 
 @prefill_sources.register("legal_entity")
 class LegalEntitySource(PrefillSource):
     subject_kind = "enterprise"
-    fields = {
-        "name": "名称",
-        "uscc": "统一社会信用代码",
-        "entity_type": "类型",
-        "legal_representative": "法定代表人",
-        "registered_address": "住所",
-        "region": "登记地区划",
-        "status": "登记状态",
-        "business_scope": "经营范围",
-        "established_on": "成立日期",
-        "registered_capital": "注册资本",
-    }
+    fields = _labels("legal_entity")

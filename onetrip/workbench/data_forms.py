@@ -25,7 +25,7 @@ class DatasetForm(forms.Form):
         max_length=64,
         help_text=_("Lower-case letters, digits, '-' or '_'; used in the API. Cannot change."),
     )
-    name = forms.CharField(label=_("Name"), max_length=128)
+    name = forms.CharField(label=_("Dataset name"), max_length=128)
     name_en = forms.CharField(label=_("English name"), max_length=200, required=False)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})

@@ -2,9 +2,8 @@
 server seeded with the demo province: a citizen applies for an instant item (its prefill reads
 her population record), opens her vault, finds that read on the accesses page with its purpose
 and case, authorises a bank through the consent form, and revokes the consent.
-
-The demo seed registers no third party, so the system admin registers the bank first, through
-the data platform's admin screen, as a person would."""
+The bank is the demo's third party (浙江农商联合银行, registered by the demo seed through
+`client_create`)."""
 
 import datetime as dt
 import re
@@ -12,25 +11,12 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from onetrip.core.seeding.demo import ADMIN_USERNAME
 from tests.browser.conftest import screenshot
 from tests.browser.test_pages_in_chromium import featured, login
 
 pytestmark = pytest.mark.browser
 
-BANK = "示例商业银行股份有限公司"
-
-
-def register_bank(page: Page) -> None:
-    """The system admin registers a third-party client (a bank) in the admin."""
-    login(page, ADMIN_USERNAME)
-    page.goto("/admin/datahub/apiclient/add/")
-    page.locator("#id_name").fill("示例商业银行·个人贷款审批")
-    page.locator("#id_kind").select_option("third_party")
-    page.locator("#id_organisation_name").fill(BANK)
-    page.locator("input[name=_save]").click()
-    expect(page.locator(".messagelist, .errornote").first).to_be_visible()
-    expect(page.locator(".errornote")).to_have_count(0)
+BANK = "浙江农商联合银行"
 
 
 def apply_for_an_instant_item(page: Page) -> str:
@@ -48,10 +34,9 @@ def apply_for_an_instant_item(page: Page) -> str:
 
 
 def test_citizen_sees_the_prefill_access_and_grants_then_revokes_a_consent(
-    phone: Page, new_phone
+    phone: Page,
 ) -> None:  # type: ignore[no-untyped-def]
-    # given a bank registered on the platform as a third party
-    register_bank(new_phone())
+    # given the demo's bank, registered on the platform as a third party,
     # and 王芳, who applied for an instant item: its prefill read her population record
     login(phone, featured("citizen", 2))
     number = apply_for_an_instant_item(phone)

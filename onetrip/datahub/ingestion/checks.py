@@ -547,7 +547,13 @@ class RecordChecker:
         except Bad:
             rule = RULE_OF_TYPE.get(f.type, f.type)
             for message in checker.reasons(f, v, self.context) or [_("Invalid value.")]:
-                out.append(reason(rule, f.name, f"{_label(f)}: {message}"))
+                out.append(
+                    reason(
+                        rule,
+                        f.name,
+                        _("%(field)s: %(reason)s") % {"field": _label(f), "reason": message},
+                    )
+                )
             return out
         if f.reference and str(normal) not in self.context.references(f.reference):
             out.append(
@@ -563,7 +569,7 @@ class RecordChecker:
     def _raw(self, values: list[str]) -> dict[str, str]:
         raw = dict(zip(self.headers, values, strict=False))
         for i, extra in enumerate(values[len(self.headers) :], start=1):
-            raw[f"({_('extra')} {i})"] = extra
+            raw[_("(extra column %(n)d)") % {"n": i}] = extra
         return raw
 
     def check(self, rows: list[tuple[int, Any]]) -> tuple[list[list[Any]], list[Problem]]:
