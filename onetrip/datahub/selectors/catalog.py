@@ -84,3 +84,14 @@ def dataset_list(*, user: User, query: str = "") -> QuerySet[Dataset]:
             | Q(department__name__icontains=query)
         )
     return datasets.order_by("department__region_id", "department__code", "code")
+
+
+def data_stewards(*, department_id: int | None) -> list[User]:
+    """The active data stewards of a department, who are told of its loads' problem data,
+    of access requests on its datasets and of correction requests."""
+    if department_id is None:
+        return []
+    staff = User.objects.filter(
+        kind=User.Kind.STAFF, is_active=True, department_id=department_id
+    ).order_by("id")
+    return [user for user in staff if user.has_role(Role.DATA_STEWARD)]

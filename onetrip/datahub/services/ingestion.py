@@ -39,7 +39,7 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onetrip.accounts.models import Region, Role, User
+from onetrip.accounts.models import Region, User
 from onetrip.audit.services import audit_record
 from onetrip.core.errors import (
     DomainError,
@@ -52,7 +52,7 @@ from onetrip.core.services import service
 from onetrip.datahub.ingestion import merge, readers
 from onetrip.datahub.ingestion.checks import CheckContext, RecordChecker
 from onetrip.datahub.models import Dataset, DatasetField, ELicence, IngestionLoad
-from onetrip.datahub.selectors.catalog import access_dataset
+from onetrip.datahub.selectors.catalog import access_dataset, data_stewards
 from onetrip.notify.services import notification_queue
 
 logger = logging.getLogger("onetrip.datahub.ingestion")
@@ -440,13 +440,6 @@ def _store(
         _send_back(load)
 
 
-def _data_stewards(department_id: int) -> list[User]:
-    staff = User.objects.filter(
-        kind=User.Kind.STAFF, is_active=True, department_id=department_id
-    ).order_by("id")
-    return [u for u in staff if u.has_role(Role.DATA_STEWARD)]
-
-
 def _send_back(load: IngestionLoad) -> None:
     """The problem-data list goes back to the owning department's data stewards."""
     dataset = load.dataset
@@ -455,7 +448,7 @@ def _send_back(load: IngestionLoad) -> None:
         from django.urls import reverse
 
         link = reverse("workbench:data_load", kwargs={"load_id": load.pk})
-    for steward in _data_stewards(dataset.department_id):
+    for steward in data_stewards(department_id=dataset.department_id):
         notification_queue(
             recipient=steward,
             event="ingestion.problem_data",

@@ -48,7 +48,7 @@ from onetrip.datahub.models import (
     SharingCallSubject,
 )
 from onetrip.datahub.records import MAX_KEYS, store_for
-from onetrip.datahub.selectors.catalog import is_platform_admin
+from onetrip.datahub.selectors.catalog import data_stewards, is_platform_admin
 from onetrip.datahub.selectors.sharing import (
     SharedDataset,
     access_client,
@@ -244,16 +244,9 @@ def client_authenticate(*, token: str, dataset_code: str = "", purpose: str = ""
 # ------------------------------------------------------------------------------ grants
 
 
-def _stewards(department_id: int | None) -> list[User]:
-    if department_id is None:
-        return []
-    staff = User.objects.filter(kind=User.Kind.STAFF, department_id=department_id, is_active=True)
-    return [u for u in staff if u.has_role(Role.DATA_STEWARD)]
-
-
 def _notify_requester(grant: AccessGrant, event: str, title: str, body: str) -> None:
     """The requesting department's stewards, and whoever filed the request."""
-    recipients = {u.pk: u for u in _stewards(grant.client.department_id)}
+    recipients = {u.pk: u for u in data_stewards(department_id=grant.client.department_id)}
     if grant.requested_by_id and grant.requested_by is not None:
         recipients[grant.requested_by_id] = grant.requested_by
     for user in recipients.values():
@@ -324,7 +317,7 @@ def grant_request(
         detail={"client": client.name, "dataset": dataset.code, "fields": grant.fields},
     )
     if not unconditional:
-        for steward in _stewards(dataset.department_id):
+        for steward in data_stewards(department_id=dataset.department_id):
             notification_queue(
                 recipient=steward,
                 event="grant.requested",

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from onetrip.accounts.models import Region, Role, User
+from onetrip.accounts.models import Region, User
 from onetrip.audit.services import audit_record
 from onetrip.core.errors import NotFound, PermissionDenied, ValidationFailed, WrongState
 from onetrip.core.services import service
@@ -24,6 +24,7 @@ from onetrip.core.workdays import add_working_days, today
 from onetrip.datahub.ingestion.checks import Bad, CheckContext, checkers
 from onetrip.datahub.models import ApiClient, Consent, CorrectionRequest, Dataset, DatasetField
 from onetrip.datahub.records import store_for
+from onetrip.datahub.selectors.catalog import data_stewards
 from onetrip.datahub.selectors.vault import can_decide_correction
 from onetrip.notify.services import notification_queue
 
@@ -229,14 +230,6 @@ def _proposed_value(field: DatasetField, text: str) -> Any:
     return value
 
 
-def _stewards(dataset: Dataset) -> list[User]:
-    """The active data stewards of the dataset's owning department."""
-    staff = User.objects.filter(
-        kind=User.Kind.STAFF, department_id=dataset.department_id, is_active=True
-    )
-    return [user for user in staff if user.has_role(Role.DATA_STEWARD)]
-
-
 @service
 def correction_request_file(
     *,
@@ -309,7 +302,7 @@ def correction_request_file(
         reason=reason,
         deadline=correction_deadline(today()),
     )
-    for steward in _stewards(dataset):
+    for steward in data_stewards(department_id=dataset.department_id):
         notification_queue(
             recipient=steward,
             event="correction.filed",
