@@ -29,8 +29,9 @@ class AuditEntry(models.Model):
         "created_at",
     )
 
+    # PROTECT, not SET_NULL: the actor is part of the hashed content (users are deactivated).
     actor = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_label = models.CharField(max_length=128, blank=True)
     action = models.CharField(max_length=64, db_index=True)  # e.g. "consent.revoke"

@@ -471,8 +471,9 @@ class SharingCall(models.Model):
         ApiClient, null=True, blank=True, on_delete=models.PROTECT, related_name="calls"
     )
     consumer = models.CharField(max_length=128, help_text="Name of the client at call time")
+    # PROTECT, not SET_NULL: the actor is part of the hashed content (users are deactivated).
     actor = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     dataset_code = models.CharField(max_length=64)
     keys = models.JSONField(default=list)  # the keys touched

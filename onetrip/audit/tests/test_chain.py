@@ -138,3 +138,28 @@ def test_sharing_calls_wait_unsealed_until_the_sealer_chains_them_in_order(world
     sealed = chain.verify(SharingCall)
     assert sealed.ok and sealed.entries == 3 and sealed.pending == 0
     assert ChainHead.objects.get(chain="sharing").last_hash == rows[2][3]
+
+
+@pytest.mark.django_db
+def test_postgresql_refuses_changing_or_deleting_a_log_entry(world) -> None:  # type: ignore[no-untyped-def]
+    from django.db import DatabaseError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the append-only triggers are PostgreSQL's; SQLite relies on the chain")
+    # given a sealed sharing call and an audit entry
+    call_id = _call(purpose="原样")[0]
+    entry = audit_record(actor=world.citizen_a, action="test.write", object_type="x", object_id="1")
+    # when anyone updates or deletes them through the database
+    attempts = [
+        lambda: SharingCall.objects.filter(pk=call_id).update(purpose="改过"),
+        lambda: SharingCall.objects.filter(pk=call_id).delete(),
+        lambda: AuditEntry.objects.filter(pk=entry.pk).update(action="test.other"),
+        lambda: AuditEntry.objects.filter(pk=entry.pk).delete(),
+    ]
+    for attempt in attempts:
+        # then each is refused, and nothing changed
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            attempt()
+    assert SharingCall.objects.get(pk=call_id).purpose == "原样"
+    assert AuditEntry.objects.get(pk=entry.pk).action == "test.write"
+    assert chain.verify(SharingCall).ok and chain.verify(AuditEntry).ok
