@@ -189,3 +189,22 @@ BASE_DATASETS: list[dict[str, Any]] = [
         ],
     },
 ]
+
+
+def _spec_fields(code: str) -> list[dict[str, Any]]:
+    return next(d for d in BASE_DATASETS if d["code"] == code)["fields"]
+
+
+def field_names(code: str) -> tuple[str, ...]:
+    """The fields of a base registry, in catalog order (its record store reads these)."""
+    return tuple(f["name"] for f in _spec_fields(code))
+
+
+def field_labels(code: str) -> dict[str, str]:
+    """Field name -> label of a base registry (what prefilled forms show)."""
+    return {f["name"]: f["label"] for f in _spec_fields(code)}
+
+
+def fields_of_type(code: str, type: str) -> frozenset[str]:
+    """The fields of a base registry with this DatasetField type."""
+    return frozenset(f["name"] for f in _spec_fields(code) if f["type"] == type)

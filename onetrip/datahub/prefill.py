@@ -7,7 +7,7 @@ new source can never skip the grant check or the audit."""
 
 from typing import ClassVar
 
-from onetrip.datahub.base_registries import BASE_DATASETS
+from onetrip.datahub.base_registries import field_labels
 from onetrip.plugins.registry import Registry
 
 
@@ -22,19 +22,13 @@ class PrefillSource:
 prefill_sources: Registry[PrefillSource] = Registry("prefill sources")
 
 
-def _labels(dataset_code: str) -> dict[str, str]:
-    """Field name -> label, from the registry's definition in the resource catalog."""
-    spec = next(d for d in BASE_DATASETS if d["code"] == dataset_code)
-    return {f["name"]: f["label"] for f in spec["fields"]}
-
-
 @prefill_sources.register("population")
 class PopulationSource(PrefillSource):
     subject_kind = "citizen"
-    fields = _labels("population")
+    fields = field_labels("population")
 
 
 @prefill_sources.register("legal_entity")
 class LegalEntitySource(PrefillSource):
     subject_kind = "enterprise"
-    fields = _labels("legal_entity")
+    fields = field_labels("legal_entity")

@@ -15,8 +15,10 @@ from django.db.models import Model
 from django.utils import timezone
 
 from onetrip.core.errors import NotFound, ValidationFailed, WrongState
+from onetrip.datahub import base_registries
 from onetrip.datahub.models import (
     Dataset,
+    DatasetField,
     DatasetRecord,
     ELicence,
     LegalEntityRecord,
@@ -188,19 +190,8 @@ class PopulationStore(TypedStore):
     key_column = "resident_id"
     subject_column = "resident_id"
     columns = {"household_region": "household_region_id"}
-    field_names = (
-        "resident_id",
-        "name",
-        "sex",
-        "birth_date",
-        "ethnicity",
-        "household_address",
-        "household_region",
-        "marital_status",
-        "phone",
-        "education",
-    )
-    date_fields = frozenset({"birth_date"})
+    field_names = base_registries.field_names("population")
+    date_fields = base_registries.fields_of_type("population", DatasetField.Type.DATE)
 
 
 @record_stores.register(Dataset.Storage.LEGAL_ENTITY)
@@ -209,21 +200,9 @@ class LegalEntityStore(TypedStore):
     key_column = "uscc"
     subject_column = "uscc"
     columns = {"region": "region_id"}
-    field_names = (
-        "uscc",
-        "name",
-        "entity_type",
-        "legal_representative",
-        "legal_representative_id",
-        "registered_address",
-        "region",
-        "status",
-        "business_scope",
-        "established_on",
-        "registered_capital",
-    )
-    date_fields = frozenset({"established_on"})
-    decimal_fields = frozenset({"registered_capital"})
+    field_names = base_registries.field_names("legal_entity")
+    date_fields = base_registries.fields_of_type("legal_entity", DatasetField.Type.DATE)
+    decimal_fields = base_registries.fields_of_type("legal_entity", DatasetField.Type.DECIMAL)
 
 
 @record_stores.register(Dataset.Storage.ELICENCE)
@@ -236,18 +215,8 @@ class ELicenceStore(TypedStore):
     subject_column = "holder_id_number"
     # The licence type by its code, the issuer by its name: what a reader can use.
     columns = {"licence_type": "licence_type__code", "issuer": "issuer__name"}
-    field_names = (
-        "number",
-        "licence_type",
-        "holder_id_number",
-        "holder_name",
-        "issuer",
-        "issued_on",
-        "valid_until",
-        "trust_level",
-        "status",
-    )
-    date_fields = frozenset({"issued_on", "valid_until"})
+    field_names = base_registries.field_names("elicence")
+    date_fields = base_registries.fields_of_type("elicence", DatasetField.Type.DATE)
 
 
 @record_stores.register(Dataset.Storage.RECORDS)

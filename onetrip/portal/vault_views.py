@@ -23,7 +23,6 @@ from onetrip.core.errors import DomainError, NotFound
 from onetrip.core.templatetags.onetrip_tags import localized
 from onetrip.datahub import selectors as datahub_selectors
 from onetrip.datahub import services as datahub_services
-from onetrip.datahub.records import store_for
 from onetrip.portal.forms import attach_error
 from onetrip.portal.vault_forms import (
     CONSENT_FIELD_MAP,
@@ -82,22 +81,13 @@ def _not_found(exc: NotFound) -> Http404:
     return Http404(exc.detail)
 
 
-def _correctable(dataset: Any, field: Any) -> bool:
-    """Whether to offer "request a correction" on a field: not on a record's identifying
-    numbers, nor on a store only cases write (e-licences). The service checks the same and
-    refuses otherwise; this only spares the person a link that leads to a refusal."""
-    if field.name in (dataset.key_field, dataset.subject_field):
-        return False
-    return not store_for(dataset).read_only
-
-
 def _field_rows(dataset: Any, record: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {
             "field": field,
             "path": f"{dataset.code}.{field.name}",
             "value": record.get(field.name),
-            "correctable": _correctable(dataset, field),
+            "correctable": datahub_selectors.is_correctable(dataset, field.name),
         }
         for field in dataset.fields.all()
     ]

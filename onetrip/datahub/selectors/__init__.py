@@ -44,6 +44,7 @@ from onetrip.datahub.selectors.vault import (  # noqa: F401
     consents_of,
     correction_queue,
     corrections_of,
+    is_correctable,
     third_party_clients,
     vault_accesses,
     vault_records,

@@ -249,6 +249,15 @@ def access_consent(*, user: User, receipt_number: str) -> Consent:
 # --------------------------------------------------------------------------- corrections
 
 
+def is_correctable(dataset: Dataset, field_name: str) -> bool:
+    """Whether a person may ask for a correction of this field: not a record's identifying
+    numbers, nor a store only cases write (e-licences). `correction_request_file` refuses
+    the same, each with its own reason."""
+    if field_name in (dataset.key_field, dataset.subject_field):
+        return False
+    return not store_for(dataset).read_only
+
+
 def can_decide_correction(user: User, correction: CorrectionRequest) -> bool:
     """A data steward of the department owning the dataset (or the system admin)."""
     return can_maintain_dataset(user, correction.dataset)

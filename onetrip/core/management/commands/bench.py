@@ -129,34 +129,31 @@ class Command(BaseCommand):
             return
         if options["suite"] == "ingest":
             opts = runner.Options(records=options["records"], keep_files=options["keep_files"])
-        elif options["suite"] == "share":
-            opts = runner.Options(
-                duration=options["duration"],
-                warmup=options["warmup"],
-                connections=options["connections"],
-                threads=options["threads"],
-                port=options["port"],
-                workers=options["workers"],
-                blocking_threads=options["blocking_threads"],
-                citizens=options["citizens"],
-                keys=options["keys"],
-                keep_files=options["keep_files"],
-            )
         else:
-            opts = runner.Options(
-                duration=options["duration"],
-                warmup=options["warmup"],
-                connections=options["connections"],
-                threads=options["threads"],
-                port=options["port"],
-                workers=options["workers"],
-                blocking_threads=options["blocking_threads"],
-                citizens=options["citizens"],
-                enterprises=options["enterprises"],
-                cases=options["cases"],
-                scenarios=scenarios,
-                keep_files=options["keep_files"],
-            )
+            # What the HTTP suites share: the load and the server under it.
+            http = {
+                name: options[name]
+                for name in (
+                    "duration",
+                    "warmup",
+                    "connections",
+                    "threads",
+                    "port",
+                    "workers",
+                    "blocking_threads",
+                    "citizens",
+                    "keep_files",
+                )
+            }
+            if options["suite"] == "share":
+                opts = runner.Options(**http, keys=options["keys"])
+            else:
+                opts = runner.Options(
+                    **http,
+                    enterprises=options["enterprises"],
+                    cases=options["cases"],
+                    scenarios=scenarios,
+                )
         try:
             document = runner.run(url, opts, sys.stderr)
         except RuntimeError as exc:
